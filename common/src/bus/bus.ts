@@ -1,0 +1,171 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StreamConfig,
+} from '@nats-io/jetstream';
+import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import { streamSubjectFilters } from '../events/contracts.js';
+
+export interface BusOptions {
+  url: string;
+  /** Connection name, shown by `nats-server` monitoring (NATS Streaming's client id). */
+  name: string;
+  stream: string;
+  /** Prepended to every subject, so separate systems can share one server. */
+  subjectPrefix: string;
+}
+
+/** JetStream drops a message whose `Nats-Msg-Id` it has seen within this window. */
+export const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
+/** Old events age out; a week covers any replica that was down for a while. */
+const MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface PublishOptions {
+  /** Event id: JetStream's de-duplication key. */
+  id: string;
+  headers?: Record<string, string | undefined>;
+}
+
+/** The event bus: one NATS connection, one JetStream stream holding every subject. */
+export class Bus {
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    readonly options: BusOptions,
+  ) {}
+
+  static async connect(options: BusOptions, logger: Logger): Promise<Bus> {
+    const nc = await connectWithRetry(options, logger);
+    const jsm = await jetstreamManager(nc);
+    const bus = new Bus(nc, jetstream(nc), jsm, options);
+    await bus.ensureStream();
+    void logStatus(nc, logger);
+    return bus;
+  }
+
+  get stream() {
+    return this.options.stream;
+  }
+
+  /** The wire subject for a contract subject, e.g. `ticket.created` -> `dev.ticket.created`. */
+  subject(name: string): string {
+    return `${this.options.subjectPrefix}${name}`;
+  }
+
+  async publish(subject: string, data: string | Uint8Array, options: PublishOptions) {
+    const h = natsHeaders();
+    for (const [k, v] of Object.entries(options.headers ?? {})) if (v) h.set(k, v);
+    return this.js.publish(this.subject(subject), data, { msgID: options.id, headers: h });
+  }
+
+  /** Creates the stream, or brings its subjects up to date; safe to race with other services. */
+  async ensureStream(): Promise<void> {
+    const subjects = streamSubjectFilters.map((f) => this.subject(f));
+    const config: Partial<StreamConfig> & { name: string } = {
+      name: this.stream,
+      subjects,
+      storage: StorageType.File,
+      retention: RetentionPolicy.Limits,
+      duplicate_window: nanos(DUPLICATE_WINDOW_MS),
+      max_age: nanos(MAX_AGE_MS),
+    };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const info = await this.jsm.streams.info(this.stream);
+        const missing = subjects.filter((s) => !info.config.subjects?.includes(s));
+        if (missing.length > 0) {
+          await this.jsm.streams.update(this.stream, {
+            ...info.config,
+            subjects: [...(info.config.subjects ?? []), ...missing],
+          });
+        }
+        return;
+      } catch (err) {
+        if (!isNotFound(err) || attempt > 2) throw err;
+        try {
+          await this.jsm.streams.add(config);
+          return;
+        } catch (addErr) {
+          // Another service created it first: loop round and read it.
+          if (attempt > 2) throw addErr;
+        }
+      }
+    }
+  }
+
+  /** One durable pull consumer per (service, subject), shared by every replica. */
+  async ensureConsumer(durable: string, subject: string, ackWaitMs: number) {
+    const config = {
+      durable_name: durable,
+      filter_subject: this.subject(subject),
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: nanos(ackWaitMs),
+      deliver_policy: DeliverPolicy.All,
+      max_ack_pending: 1000,
+    };
+    try {
+      await this.jsm.consumers.info(this.stream, durable);
+      await this.jsm.consumers.update(this.stream, durable, {
+        ack_wait: config.ack_wait,
+        max_ack_pending: config.max_ack_pending,
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      await this.jsm.consumers.add(this.stream, config);
+    }
+    return this.js.consumers.get(this.stream, durable);
+  }
+
+  /** Readiness: the connection is up and the server answers. */
+  async ping(): Promise<void> {
+    if (this.nc.isClosed()) throw new Error('NATS connection closed');
+    await this.nc.flush();
+  }
+
+  /** Lets in-flight messages finish, then closes. */
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+}
+
+function isNotFound(err: unknown): boolean {
+  return (
+    err instanceof JetStreamApiError &&
+    (err.code === 404 || /not found/i.test(err.message))
+  );
+}
+
+async function connectWithRetry(options: BusOptions, logger: Logger): Promise<NatsConnection> {
+  const attempts = 10;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect({
+        servers: options.url,
+        name: options.name,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+      });
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      logger.warn({ err, url: options.url, attempt }, 'NATS not reachable yet, retrying');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+async function logStatus(nc: NatsConnection, logger: Logger) {
+  for await (const s of nc.status()) {
+    if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') {
+      logger.warn({ status: s.type }, 'NATS connection status');
+    }
+  }
+}

@@ -1,0 +1,38 @@
+import type { JsMsg } from '@nats-io/jetstream';
+import type { Logger } from 'pino';
+import { DEAD_LETTER_PREFIX } from '../events/contracts.js';
+import type { ServiceContext } from '../service/context.js';
+
+/** `deadletter.<consumer>.<subject>`: one place to look per consumer, kept in the stream. */
+export const deadLetterSubject = (consumer: string, subject: string) =>
+  `${DEAD_LETTER_PREFIX}.${consumer}.${subject}`;
+
+/**
+ * Moves an event that cannot be handled out of the consumer's way: the original payload is
+ * republished with the reason in headers, and the failure is logged at error level.
+ * Returns false when the dead letter could not be published (the caller keeps the event).
+ */
+export async function deadLetter(
+  service: ServiceContext,
+  msg: JsMsg,
+  info: { subject: string; consumer: string; eventId: string; reason: string; log: Logger },
+): Promise<boolean> {
+  info.log.error({ reason: info.reason }, 'event moved to dead letter');
+  service.metrics.eventsDeadLettered.inc({ subject: info.subject });
+  try {
+    await service.bus.publish(deadLetterSubject(info.consumer, info.subject), msg.data, {
+      id: `${info.eventId}:${info.consumer}:dead`,
+      headers: {
+        'Ticketing-Event-Id': info.eventId,
+        'Ticketing-Consumer': info.consumer,
+        'Ticketing-Reason': info.reason.replace(/[\r\n]+/g, ' ').slice(0, 1000),
+        'Ticketing-Deliveries': String(msg.info.deliveryCount),
+        traceparent: msg.headers?.get('traceparent'),
+      },
+    });
+    return true;
+  } catch (err) {
+    info.log.error({ err }, 'could not publish dead letter; the event will be redelivered');
+    return false;
+  }
+}

@@ -1,0 +1,60 @@
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { drizzle, type NodePgDatabase, type NodePgQueryResultHKT } from 'drizzle-orm/node-postgres';
+import { migrate } from 'drizzle-orm/node-postgres/migrator';
+import type { PgTransaction } from 'drizzle-orm/pg-core';
+import pg from 'pg';
+import type { Logger } from 'pino';
+
+export type Db = NodePgDatabase<Record<string, never>>;
+export type Tx = PgTransaction<
+  NodePgQueryResultHKT,
+  Record<string, never>,
+  ExtractTablesWithRelations<Record<string, never>>
+>;
+/** Where a query may run: the pool, or inside a transaction. */
+export type Executor = Db | Tx;
+
+export interface Database {
+  db: Db;
+  pool: pg.Pool;
+  /** Runs `fn` in one transaction: all of its writes commit together or not at all. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Any number that fits in a bigint; several replicas starting together queue on it. */
+const MIGRATION_LOCK = 7_262_001;
+
+export async function connectDatabase(options: {
+  url: string;
+  migrationsFolder: string;
+  logger: Logger;
+  poolSize?: number;
+}): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  // An idle client losing its connection must not crash the process.
+  pool.on('error', (err) => options.logger.warn({ err }, 'idle database connection failed'));
+  const db: Db = drizzle({ client: pool });
+  await migrateWithLock(pool, db, options.migrationsFolder);
+  return {
+    db,
+    pool,
+    transaction: (fn) => db.transaction(fn),
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function migrateWithLock(pool: pg.Pool, db: Db, migrationsFolder: string) {
+  const client = await pool.connect();
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await migrate(db, { migrationsFolder });
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    client.release();
+  }
+}

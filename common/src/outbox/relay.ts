@@ -1,0 +1,138 @@
+import { asc, count, inArray, isNull, lt, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Bus } from '../bus/bus.js';
+import type { Database } from '../db/database.js';
+import { outbox } from '../db/messaging-tables.js';
+import type { Metrics } from '../service/metrics.js';
+
+export type OutboxRow = typeof outbox.$inferSelect;
+
+/** Any bigint; taken per transaction so one replica at a time publishes, in order. */
+const RELAY_LOCK = 7_262_002;
+const BATCH = 100;
+/** Sent rows are kept a day for inspection; JetStream's de-duplication needs far less. */
+const KEEP_SENT_MS = 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+
+/** Publishes one outbox row. The event id is the `Nats-Msg-Id`, so a re-publish is dropped. */
+export function publishOutboxRow(bus: Bus, row: OutboxRow) {
+  return bus.publish(row.subject, JSON.stringify(row.payload), {
+    id: row.id,
+    headers: { traceparent: row.traceparent ?? undefined },
+  });
+}
+
+/**
+ * Moves committed events from the outbox to the bus: right after a commit (`kick`), on a
+ * timer and at start for anything left over (a crash between commit and publish, or the bus
+ * being down). A crash between publish and marking sent only causes a re-publish, which
+ * JetStream de-duplicates by event id.
+ */
+export class OutboxRelay {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly database: Database,
+    private readonly bus: Bus,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  start() {
+    this.stopped = false;
+    this.kick();
+    this.timer = setInterval(() => this.kick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Asks for a pass soon; passes never overlap and a kick during one causes one more. */
+  kick() {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.flush()
+      .then(() => undefined)
+      .catch((err) => this.logger.warn({ err }, 'outbox relay pass failed; will retry'))
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Publishes everything unsent; returns how many events went out. */
+  async flush(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sent = await this.publishBatch();
+      total += sent;
+      if (sent < BATCH) break;
+    }
+    await this.measureBacklog();
+    if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) await this.pruneSent();
+    return total;
+  }
+
+  async stop() {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    // Last pass so nothing committed before shutdown waits for the next start.
+    await this.flush().catch((err) => this.logger.warn({ err }, 'final outbox pass failed'));
+  }
+
+  private publishBatch(): Promise<number> {
+    return this.database.transaction(async (tx) => {
+      const { rows } = await tx.execute<{ locked: boolean }>(
+        sql`select pg_try_advisory_xact_lock(${RELAY_LOCK}) as locked`,
+      );
+      if (!rows[0]?.locked) return 0; // another replica is relaying right now
+      const batch = await tx
+        .select()
+        .from(outbox)
+        .where(isNull(outbox.sentAt))
+        .orderBy(asc(outbox.seq))
+        .limit(BATCH);
+      const published: number[] = [];
+      for (const row of batch) {
+        try {
+          await publishOutboxRow(this.bus, row);
+        } catch (err) {
+          // Stop at the first failure so events keep their order; the rest waits for the next pass.
+          this.logger.warn({ err, subject: row.subject, eventId: row.id }, 'publish failed; will retry');
+          break;
+        }
+        published.push(row.seq);
+        this.metrics.eventsPublished.inc({ subject: row.subject });
+      }
+      if (published.length > 0) {
+        await tx.update(outbox).set({ sentAt: new Date() }).where(inArray(outbox.seq, published));
+      }
+      return published.length;
+    });
+  }
+
+  private async measureBacklog() {
+    const [row] = await this.database.db
+      .select({ n: count() })
+      .from(outbox)
+      .where(isNull(outbox.sentAt));
+    this.metrics.outboxBacklog.set(row?.n ?? 0);
+  }
+
+  private async pruneSent() {
+    this.lastPrune = Date.now();
+    await this.database.db
+      .delete(outbox)
+      .where(lt(outbox.sentAt, new Date(Date.now() - KEEP_SENT_MS)));
+  }
+}

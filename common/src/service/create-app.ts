@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import cookieParser from 'cookie-parser';
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { childTraceparent, runWithTrace } from '../bus/trace.js';
+import { errorHandler, notFoundHandler } from '../errors/error-handler.js';
+import { currentUser } from '../http/current-user.js';
+import type { ServiceContext } from './context.js';
+import { healthRoutes } from './health.js';
+
+/** JSON bodies over this size answer 413. */
+export const BODY_LIMIT = '100kb';
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * The HTTP shell every service shares: security headers, request ids and logs, metrics,
+ * probes, JSON parsing, the current user, then the service's routes, then 404 and errors.
+ */
+export function createServiceApp(service: ServiceContext, routes: Router): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 1); // behind the ingress or the front door
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: service.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+    }),
+  );
+  app.use((req, res, next) => {
+    const stop = service.metrics.httpDuration.startTimer({ method: req.method });
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      stop({ route, status: String(res.statusCode) });
+    });
+    next();
+  });
+  app.use(healthRoutes(service));
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(cookieParser());
+  // After body parsing: stream callbacks would lose the async context set before it.
+  app.use((req, _res, next) => {
+    const parent = req.headers.traceparent;
+    runWithTrace(childTraceparent(typeof parent === 'string' ? parent : undefined), next);
+  });
+  app.use(currentUser(service.verifySession));
+  app.use(routes);
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import type { ServiceContext } from './context.js';
+
+/** Probes and metrics, outside `/api`: liveness, readiness (database and bus), Prometheus. */
+export function healthRoutes(service: ServiceContext): Router {
+  const router = Router();
+  router.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  router.get('/readyz', async (_req, res) => {
+    const checks = {
+      accepting: service.accepting,
+      database: await service.database.ping().then(() => true, () => false),
+      bus: await withTimeout(service.bus.ping(), 2000).then(() => true, () => false),
+    };
+    const ready = Object.values(checks).every(Boolean);
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+  });
+  router.get('/metrics', async (_req, res) => {
+    res.type(service.metrics.registry.contentType).send(await service.metrics.registry.metrics());
+  });
+  return router;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timeout')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,53 @@
+import { importPKCS8, importSPKI, jwtVerify, SignJWT, type CryptoKey } from 'jose';
+
+/**
+ * The session JWT: signed by the auth service alone with its private key (EdDSA, Ed25519);
+ * every service verifies it with the public key. Pinning the algorithm rejects `alg: none`
+ * and HS256 tokens "signed" with the public key.
+ */
+export const SESSION_COOKIE = 'session';
+export const SESSION_TTL_SECONDS = 24 * 60 * 60;
+const ALG = 'EdDSA';
+const ISSUER = 'ticketing-auth';
+const AUDIENCE = 'ticketing';
+
+export interface CurrentUser {
+  id: string;
+  email: string;
+}
+
+export type SessionVerifier = (token: string) => Promise<CurrentUser | null>;
+
+export async function createSessionVerifier(publicKeyPem: string): Promise<SessionVerifier> {
+  const key = await importSPKI(publicKeyPem, ALG);
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [ALG],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const email = payload.email;
+      if (typeof payload.sub !== 'string' || typeof email !== 'string') return null;
+      return { id: payload.sub, email };
+    } catch {
+      return null; // any token that fails verification counts as signed out
+    }
+  };
+}
+
+export type SessionSigner = (user: CurrentUser) => Promise<string>;
+
+export async function createSessionSigner(privateKeyPem: string): Promise<SessionSigner> {
+  const key: CryptoKey = await importPKCS8(privateKeyPem, ALG);
+  return (user) =>
+    new SignJWT({ email: user.email })
+      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+      .setSubject(user.id)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${SESSION_TTL_SECONDS}s`)
+      .sign(key);
+}

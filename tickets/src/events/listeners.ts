@@ -1,0 +1,5 @@
+import { orderCancelledListener } from './order-cancelled-listener.js';
+import { orderCreatedListener } from './order-created-listener.js';
+
+/** Everything the tickets service listens to. */
+export const listeners = [orderCreatedListener, orderCancelledListener];

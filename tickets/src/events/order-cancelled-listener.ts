@@ -1,0 +1,13 @@
+import { defineListener } from '@ticketing/common';
+import { cancelledOrders } from '../db/schema.js';
+import { lockTicket, setReservation } from './reservation.js';
+
+/** A cancelled (or expired) order frees its ticket for other buyers. */
+export const orderCancelledListener = defineListener('order.cancelled', async (order, { tx }) => {
+  await tx.insert(cancelledOrders).values({ orderId: order.id }).onConflictDoNothing();
+  const ticket = await lockTicket(tx, order.ticket.id);
+  if (!ticket) throw new Error(`ticket ${order.ticket.id} not found`);
+  // Only the holding order may free it; a stale cancel of an older order changes nothing.
+  if (ticket.orderId !== order.id) return;
+  await setReservation(tx, ticket, null);
+});

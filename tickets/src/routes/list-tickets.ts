@@ -1,0 +1,48 @@
+import { parseOrThrow, type ServiceContext } from '@ticketing/common';
+import { and, desc, isNull, lt } from 'drizzle-orm';
+import { Router } from 'express';
+import { z } from 'zod';
+import { tickets } from '../db/schema.js';
+import { ticketView } from '../ticket-view.js';
+
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 200;
+
+/** The cursor is the `seq` of the last ticket shown, opaque to clients. */
+const encodeCursor = (seq: number) => Buffer.from(`s${seq}`).toString('base64url');
+const decodeCursor = (cursor: string) => {
+  const m = /^s([1-9][0-9]{0,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
+  return m ? Number(m[1]) : undefined;
+};
+
+const listQuery = z.object({
+  limit: z
+    .string({ error: 'Limit must be a whole number' })
+    .regex(/^[0-9]{1,4}$/, 'Limit must be a whole number')
+    .transform(Number)
+    .pipe(z.number().min(1, 'Limit must be at least 1').max(MAX_LIMIT, `Limit must be at most ${MAX_LIMIT}`))
+    .optional(),
+  cursor: z
+    .string({ error: 'Invalid cursor' })
+    .transform((c, ctx) => decodeCursor(c) ?? (ctx.addIssue({ code: 'custom', message: 'Invalid cursor' }), z.NEVER))
+    .optional(),
+});
+
+/** GET /api/tickets: tickets for sale (not reserved), newest first, with a `Link` to the next page. */
+export function listTicketsRoute(service: ServiceContext) {
+  return Router().get('/api/tickets', async (req, res) => {
+    const { limit = DEFAULT_LIMIT, cursor } = parseOrThrow(listQuery, req.query);
+    const rows = await service.database.db
+      .select()
+      .from(tickets)
+      .where(and(isNull(tickets.orderId), cursor ? lt(tickets.seq, cursor) : undefined))
+      .orderBy(desc(tickets.seq))
+      .limit(limit + 1);
+    const page = rows.slice(0, limit);
+    if (rows.length > limit) {
+      const next = `/api/tickets?limit=${limit}&cursor=${encodeCursor(page[page.length - 1]!.seq)}`;
+      res.set('Link', `<${next}>; rel="next"`);
+    }
+    res.json(page.map(ticketView));
+  });
+}
