@@ -1,6 +1,6 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, nanos } from '@nats-io/transport-node';
+import { connect, headers as natsHeaders, nanos } from '@nats-io/transport-node';
 import pg from 'pg';
 import { pino } from 'pino';
 import { inject } from 'vitest';
@@ -200,5 +200,31 @@ export async function eventually<T>(
       throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
     }
     await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/**
+ * Publishes an event on the test stream as another service would (the payload is not
+ * validated, so tests can send bad ones). Returns the event id.
+ */
+export async function publishTestEvent(
+  bus: TestBus,
+  subject: string,
+  payload: unknown,
+  options: { id?: string; raw?: string } = {},
+): Promise<string> {
+  const id = options.id ?? randomUUID();
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    const h = natsHeaders();
+    h.set('Nats-Msg-Id', id);
+    await jetstream(nc).publish(
+      `${bus.env.NATS_SUBJECT_PREFIX}${subject}`,
+      options.raw ?? JSON.stringify(payload),
+      { msgID: id, headers: h },
+    );
+    return id;
+  } finally {
+    await nc.close();
   }
 }
