@@ -4,13 +4,6 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    /** Server-level URL; each test file creates its own database on it. */
-    databaseAdminUrl: string;
-  }
-}
-
 /**
  * Once per test run: PostgreSQL from DATABASE_URL, or else an embedded server in a temporary
  * directory, removed afterwards.

@@ -5,7 +5,15 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { inject } from 'vitest';
 import { z } from 'zod';
-import { startListeners, type Listener, type ListenerOptions, type RunningListeners } from '../bus/listener.js';
+import {
+  consumerName,
+  defaultListenerOptions,
+  handleMessage,
+  startListeners,
+  type Listener,
+  type ListenerOptions,
+  type RunningListeners,
+} from '../bus/listener.js';
 import { baseConfigSchema, loadConfig, type BaseConfig } from '../config/env.js';
 import { createServiceContext, type ServiceContext } from '../service/context.js';
 import { createSessionSigner, SESSION_COOKIE, type CurrentUser } from '../session/session-token.js';
@@ -15,6 +23,13 @@ import { createSessionSigner, SESSION_COOKIE, type CurrentUser } from '../sessio
  * gets its own database, and its own stream and subject prefix, so parallel files, other
  * services' tests and a running `npm start` never see each other's data or events.
  */
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Server-level URL; each test file creates its own database on it. */
+    databaseAdminUrl: string;
+  }
+}
 
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 const suffix = () => randomBytes(5).toString('hex');
@@ -95,7 +110,7 @@ export const fastListenerOptions: Partial<ListenerOptions> = {
   maxDeliveries: 3,
   retryDelayMs: 50,
   maxRetryDelayMs: 200,
-  ackWaitMs: 5_000,
+  ackWaitMs: 2_000,
 };
 
 /**
@@ -173,12 +188,20 @@ export async function readStream(bus: TestBus, subject: string): Promise<Receive
       if (!m) break;
       const headers: Record<string, string> = {};
       for (const [k, v] of m.headers ?? []) headers[k] = v.join(',');
-      events.push({ subject: m.subject.slice(prefix.length), payload: m.json(), headers, seq: m.seq });
+      events.push({ subject: m.subject.slice(prefix.length), payload: parseJson(m.string()), headers, seq: m.seq });
     }
     await jsm.consumers.delete(bus.env.NATS_STREAM, info.name).catch(() => false);
     return events;
   } finally {
     await nc.close();
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 
@@ -227,4 +250,28 @@ export async function publishTestEvent(
   } finally {
     await nc.close();
   }
+}
+
+/**
+ * Delivers the next `listener` event to `service` and handles it, but loses the ack, as when
+ * a replica dies right after its transaction commits. The server redelivers it after ack_wait.
+ */
+export async function handleNextWithLostAck(
+  service: ServiceContext,
+  listener: Listener,
+  options: Partial<ListenerOptions> = {},
+) {
+  const opts = { ...defaultListenerOptions, ...fastListenerOptions, ackWaitMs: 1000, ...options };
+  const durable = consumerName(service.name, listener.subject);
+  const consumer = await service.bus.ensureConsumer(durable, listener.subject, opts.ackWaitMs);
+  const msg = await consumer.next({ expires: 5000 });
+  if (!msg) throw new Error(`no ${listener.subject} event to deliver`);
+  const ackLost = new Proxy(msg, {
+    get: (target, prop) => {
+      if (prop === 'ack') return () => {};
+      const value = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  await handleMessage(service, listener, durable, ackLost, opts);
 }

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { baseConfigSchema, ConfigError, loadConfig } from '../src/config/env.js';
+import { testKeys } from '../src/testkit/index.js';
+
+const valid = {
+  PORT: '3000',
+  DATABASE_URL: 'postgres://u@localhost:5432/tickets',
+  JWT_PUBLIC_KEY: testKeys.publicKeyPem,
+};
+
+describe('configuration', () => {
+  it('when every variable is valid, then it is typed and defaults are filled in', () => {
+    const config = loadConfig(baseConfigSchema, valid);
+    expect(config).toMatchObject({
+      PORT: 3000,
+      NATS_URL: 'nats://127.0.0.1:4222',
+      NATS_STREAM: 'TICKETING',
+      NATS_SUBJECT_PREFIX: '',
+      NODE_ENV: 'development',
+    });
+  });
+
+  it('when a variable is missing or bad, then loading fails with a message naming each one', () => {
+    const attempt = () =>
+      loadConfig(baseConfigSchema, { ...valid, PORT: 'eighty', DATABASE_URL: undefined, NATS_SUBJECT_PREFIX: 'no-dot' });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORT:/);
+    expect(attempt).toThrow(/DATABASE_URL:/);
+    expect(attempt).toThrow(/NATS_SUBJECT_PREFIX:/);
+  });
+
+  it('when a PEM key arrives with escaped newlines, then they are restored', () => {
+    const escaped = testKeys.publicKeyPem.replace(/\n/g, '\\n');
+    expect(loadConfig(baseConfigSchema, { ...valid, JWT_PUBLIC_KEY: escaped }).JWT_PUBLIC_KEY).toBe(
+      testKeys.publicKeyPem,
+    );
+  });
+
+  it('when COOKIE_SECURE is given, then it is read as a boolean', () => {
+    expect(loadConfig(baseConfigSchema, { ...valid, COOKIE_SECURE: 'true' }).COOKIE_SECURE).toBe(true);
+    expect(() => loadConfig(baseConfigSchema, { ...valid, COOKIE_SECURE: 'maybe' })).toThrow(/COOKIE_SECURE/);
+  });
+});

@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import { eq, sql } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { deadLetterSubject } from '../src/bus/dead-letter.js';
+import { defineListener, RetryLater, startListeners } from '../src/bus/listener.js';
+import type { BaseConfig } from '../src/config/env.js';
+import {
+  eventually,
+  fastListenerOptions,
+  handleNextWithLostAck,
+  publishTestEvent,
+  readStream,
+  type TestService,
+} from '../src/testkit/index.js';
+import { inbox, widgets } from './fixtures/schema.js';
+import { startFixtureService } from './fixtures/service.js';
+
+const opts = { maxDeliveries: 3, retryDelayMs: 50, maxRetryDelayMs: 100, ackWaitMs: 1000 };
+
+const services: TestService<BaseConfig>[] = [];
+async function start(shared?: Parameters<typeof startFixtureService>[0], name?: string) {
+  const t = await startFixtureService(shared, name);
+  services.push(t);
+  return t;
+}
+afterEach(async () => {
+  for (const t of services.reverse()) await t.close();
+  services.length = 0;
+});
+
+const ticketCreated = (overrides: Record<string, unknown> = {}) => ({
+  id: randomUUID(),
+  version: 0,
+  title: 'Show',
+  price: 10,
+  userId: randomUUID(),
+  ...overrides,
+});
+
+/** Inserts a widget per event; titled "fail" events always throw. */
+const recordWidget = (calls: string[], handledBy = 'one') =>
+  defineListener('ticket.created', async (event, { tx }) => {
+    calls.push(event.title);
+    if (event.title === 'fail') throw new Error('cannot handle this one');
+    await tx.insert(widgets).values({ id: event.id, name: event.title, handledBy });
+  });
+
+const widgetCount = async (t: TestService<BaseConfig>) =>
+  (await t.service.database.db.select({ n: sql<number>`count(*)::int` }).from(widgets))[0]!.n;
+
+describe('listeners', () => {
+  it('when an event arrives, then its effect and its inbox entry commit together, and it is acked', async () => {
+    const t = await start();
+    const calls: string[] = [];
+    await t.listen([recordWidget(calls)], opts);
+    const event = ticketCreated({ title: 'ok' });
+    const eventId = await publishTestEvent(t.bus, 'ticket.created', event);
+
+    await eventually(async () => (await widgetCount(t)) === 1);
+    const [entry] = await t.service.database.db.select().from(inbox).where(eq(inbox.eventId, eventId));
+    expect(entry).toMatchObject({ consumer: 'fixture-ticket-created', subject: 'ticket.created' });
+    const info = await eventually(async () => {
+      const i = await t.service.bus.jsm.consumers.info(t.bus.env.NATS_STREAM, 'fixture-ticket-created');
+      return i.num_ack_pending === 0 && i.num_pending === 0 && i;
+    });
+    expect(info.delivered.consumer_seq).toBe(1);
+    expect(calls).toEqual(['ok']);
+  });
+
+  it('when an event is redelivered after its effect committed (ack lost), then it has no second effect', async () => {
+    const t = await start();
+    const calls: string[] = [];
+    const listener = recordWidget(calls);
+    await publishTestEvent(t.bus, 'ticket.created', ticketCreated({ title: 'once' }));
+
+    // First delivery: handled and committed, but the ack never reaches the server.
+    await handleNextWithLostAck(t.service, listener, opts);
+    expect(await widgetCount(t)).toBe(1);
+
+    // The server redelivers after ack_wait; the running listener sees a duplicate.
+    await t.listen([listener], opts);
+    await eventually(
+      async () => (await t.service.metrics.eventsHandled.get()).values.some((v) => v.labels.result === 'duplicate'),
+      { what: 'the redelivery' },
+    );
+    // The inbox recognised it before the handler ran again.
+    expect(calls).toEqual(['once']);
+    expect(await widgetCount(t)).toBe(1);
+  });
+
+  it('when an event always fails, then after the bounded deliveries it goes to the dead letter subject and later events still flow', async () => {
+    const t = await start();
+    const calls: string[] = [];
+    await t.listen([recordWidget(calls)], opts);
+    const poison = ticketCreated({ title: 'fail' });
+    const poisonId = await publishTestEvent(t.bus, 'ticket.created', poison);
+    const after = ticketCreated({ title: 'after' });
+    await publishTestEvent(t.bus, 'ticket.created', after);
+
+    const dead = await eventually(async () => {
+      const got = await readStream(t.bus, deadLetterSubject('fixture-ticket-created', 'ticket.created'));
+      return got.length === 1 && got;
+    });
+    expect(dead[0]!.payload).toEqual(poison);
+    expect(dead[0]!.headers).toMatchObject({
+      'Ticketing-Event-Id': poisonId,
+      'Ticketing-Consumer': 'fixture-ticket-created',
+      'Ticketing-Reason': 'cannot handle this one',
+      'Ticketing-Deliveries': '3',
+    });
+    await eventually(async () => (await widgetCount(t)) === 1);
+    expect(calls.filter((c) => c === 'fail')).toHaveLength(3);
+    // Terminated: it is not delivered a fourth time.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(calls.filter((c) => c === 'fail')).toHaveLength(3);
+    expect(await t.service.database.db.select().from(inbox).where(eq(inbox.eventId, poisonId))).toEqual([]);
+  });
+
+  it('when an event does not match its contract, then it goes straight to the dead letter subject', async () => {
+    const t = await start();
+    const calls: string[] = [];
+    await t.listen([recordWidget(calls)], opts);
+    await publishTestEvent(t.bus, 'ticket.created', { id: 'not-a-uuid', title: 5 });
+    await publishTestEvent(t.bus, 'ticket.created', null, { raw: '{not json' });
+    const dead = await eventually(async () => {
+      const got = await readStream(t.bus, 'deadletter.>');
+      return got.length === 2 && got;
+    });
+    expect(dead.map((d) => d.headers['Ticketing-Deliveries'])).toEqual(['1', '1']);
+    expect(dead[0]!.headers['Ticketing-Reason']).toMatch(/^invalid payload/);
+    expect(dead[1]!.headers['Ticketing-Reason']).toBe('payload is not JSON');
+    expect(calls).toEqual([]);
+  });
+
+  it('when a handler says RetryLater, then the event is redelivered until it can be applied', async () => {
+    const t = await start();
+    let ready = false;
+    let attempts = 0;
+    await t.listen(
+      [
+        defineListener('ticket.created', async (event, { tx }) => {
+          attempts++;
+          if (!ready) throw new RetryLater('not yet');
+          await tx.insert(widgets).values({ id: event.id, name: event.title });
+        }),
+      ],
+      { ...opts, maxDeliveries: 50 },
+    );
+    await publishTestEvent(t.bus, 'ticket.created', ticketCreated());
+    await eventually(() => attempts >= 2);
+    expect(await widgetCount(t)).toBe(0);
+    ready = true;
+    await eventually(async () => (await widgetCount(t)) === 1);
+  });
+
+  it('when two replicas share the durable consumer, then each event is handled exactly once', async () => {
+    const one = await start(undefined, 'shared');
+    const two = await start({ database: one.database, bus: one.bus }, 'shared');
+    const calls: string[] = [];
+    await startListeners(one.service, [recordWidget(calls, 'one')], { ...fastListenerOptions });
+    const running = await startListeners(two.service, [recordWidget(calls, 'two')], { ...fastListenerOptions });
+    const events = Array.from({ length: 40 }, (_, i) => ticketCreated({ title: `e${i}` }));
+    await Promise.all(events.map((e) => publishTestEvent(one.bus, 'ticket.created', e)));
+
+    await eventually(async () => (await widgetCount(one)) === 40, { what: '40 widgets' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(calls.sort()).toEqual(events.map((e) => e.title).sort());
+    const rows = await one.service.database.db.select().from(widgets);
+    expect(new Set(rows.map((r) => r.id)).size).toBe(40);
+    await running.stop();
+  });
+});

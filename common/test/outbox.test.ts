@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { eq, isNull } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { enqueueEvent } from '../src/outbox/enqueue.js';
+import { publishOutboxRow } from '../src/outbox/relay.js';
+import { eventually, readStream, type TestService } from '../src/testkit/index.js';
+import { outbox, widgets } from './fixtures/schema.js';
+import { startFixtureService } from './fixtures/service.js';
+import type { BaseConfig } from '../src/config/env.js';
+
+const ticketCreated = () => ({
+  id: randomUUID(),
+  version: 0,
+  title: 'Show',
+  price: 10,
+  userId: randomUUID(),
+});
+
+const services: TestService<BaseConfig>[] = [];
+async function start(shared?: Parameters<typeof startFixtureService>[0]) {
+  const t = await startFixtureService(shared);
+  services.push(t);
+  return t;
+}
+afterEach(async () => {
+  // Replicas sharing a database close first; the owner drops the database and stream.
+  for (const t of services.reverse()) await t.close();
+  services.length = 0;
+});
+
+describe('outbox', () => {
+  it('when the transaction commits, then the change and its event are both stored', async () => {
+    const t = await start();
+    const id = randomUUID();
+    await t.service.database.transaction(async (tx) => {
+      await tx.insert(widgets).values({ id, name: 'a' });
+      await enqueueEvent(tx, 'ticket.created', { ...ticketCreated(), id });
+    });
+    const rows = await t.service.database.db.select().from(outbox);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ subject: 'ticket.created', sentAt: null });
+    expect((rows[0]!.payload as { id: string }).id).toBe(id);
+  });
+
+  it('when the transaction rolls back, then neither the change nor its event exists', async () => {
+    const t = await start();
+    const id = randomUUID();
+    await expect(
+      t.service.transaction(async (tx) => {
+        await tx.insert(widgets).values({ id, name: 'a' });
+        await enqueueEvent(tx, 'ticket.created', { ...ticketCreated(), id });
+        throw new Error('business rule failed after the event was written');
+      }),
+    ).rejects.toThrow('business rule failed');
+    expect(await t.service.database.db.select().from(widgets)).toEqual([]);
+    expect(await t.service.database.db.select().from(outbox)).toEqual([]);
+    await t.service.relay.flush();
+    expect(await readStream(t.bus, 'ticket.created')).toEqual([]);
+  });
+
+  it('when an event does not match its contract, then it is refused before it is stored', async () => {
+    const t = await start();
+    await expect(
+      t.service.transaction((tx) =>
+        enqueueEvent(tx, 'ticket.created', { ...ticketCreated(), price: -1 }),
+      ),
+    ).rejects.toThrow();
+    expect(await t.service.database.db.select().from(outbox)).toEqual([]);
+  });
+
+  it('when a transaction commits, then the relay publishes its events right away, in order, with the event id', async () => {
+    const t = await start();
+    const events = [ticketCreated(), ticketCreated(), ticketCreated()];
+    await t.service.transaction(async (tx) => {
+      for (const e of events) await enqueueEvent(tx, 'ticket.created', e);
+    });
+    const published = await eventually(async () => {
+      const got = await readStream(t.bus, 'ticket.created');
+      return got.length === 3 && got;
+    });
+    expect(published.map((e) => e.payload)).toEqual(events);
+    const rows = await t.service.database.db.select().from(outbox).orderBy(outbox.seq);
+    expect(published.map((e) => e.headers['Nats-Msg-Id'])).toEqual(rows.map((r) => r.id));
+    await eventually(async () => {
+      const unsent = await t.service.database.db.select().from(outbox).where(isNull(outbox.sentAt));
+      return unsent.length === 0;
+    });
+  });
+
+  it('when the relay dies after publishing but before marking sent, then the re-publish is dropped by JetStream', async () => {
+    const t = await start();
+    await t.service.database.transaction((tx) => enqueueEvent(tx, 'ticket.created', ticketCreated()));
+    const [row] = await t.service.database.db.select().from(outbox);
+    // What the relay does before it marks the row: publish. Then it "crashes".
+    const first = await publishOutboxRow(t.service.bus, row!);
+    expect(first.duplicate).toBe(false);
+    expect(await t.service.database.db.select().from(outbox).where(isNull(outbox.sentAt))).toHaveLength(1);
+
+    // The next pass publishes the still-unsent row again.
+    expect(await t.service.relay.flush()).toBe(1);
+
+    const published = await readStream(t.bus, 'ticket.created');
+    expect(published).toHaveLength(1);
+    const [marked] = await t.service.database.db.select().from(outbox).where(eq(outbox.id, row!.id));
+    expect(marked!.sentAt).not.toBeNull();
+  });
+
+  it('when a process crashed leaving unsent rows, then the next start publishes them', async () => {
+    const crashed = await start();
+    const leftovers = [ticketCreated(), ticketCreated()];
+    // Committed without kicking the relay, as if the process died right after the commit.
+    await crashed.service.database.transaction(async (tx) => {
+      for (const e of leftovers) await enqueueEvent(tx, 'ticket.created', e);
+    });
+    expect(await readStream(crashed.bus, 'ticket.created')).toEqual([]);
+
+    const restarted = await start({ database: crashed.database, bus: crashed.bus });
+    restarted.service.relay.start();
+
+    const published = await eventually(async () => {
+      const got = await readStream(crashed.bus, 'ticket.created');
+      return got.length === 2 && got;
+    });
+    expect(published.map((e) => e.payload)).toEqual(leftovers);
+  });
+
+  it('when the relay runs, then it reports the backlog and counts published events', async () => {
+    const t = await start();
+    await t.service.database.transaction((tx) => enqueueEvent(tx, 'ticket.created', ticketCreated()));
+    await t.service.relay.flush();
+    const metrics = await t.service.metrics.registry.metrics();
+    expect(metrics).toMatch(/events_published_total\{subject="ticket.created",service="fixture"\} 1/);
+    expect(metrics).toMatch(/outbox_backlog\{service="fixture"\} 0/);
+  });
+});
