@@ -12,6 +12,7 @@ export * from './session/session-token.js';
 export * from './events/contracts.js';
 export * from './bus/bus.js';
 export * from './bus/listener.js';
+export * from './bus/versioning.js';
 export * from './bus/dead-letter.js';
 export * from './bus/trace.js';
 // Database, outbox and inbox
