@@ -1,15 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * One run for every workspace: each service's tests live in `<service>/test/`. The global
- * setup provides PostgreSQL once; each test file then makes its own database and stream.
+ * One run for every workspace: each service's tests live in `<service>/test/`, whole-system
+ * tests in `e2e/`. The global setup provides PostgreSQL once; each test file then makes its
+ * own databases and stream.
  */
 export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
-    include: ['*/test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'e2e/**'],
+    include: ['*/test/**/*.test.ts', 'e2e/**/*.test.ts'],
+    exclude: ['**/node_modules/**'],
     globalSetup: ['common/src/testkit/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -4,6 +4,7 @@ export * from './errors/error-handler.js';
 export * from './http/current-user.js';
 export * from './http/validate.js';
 export * from './http/money.js';
+export * from './http/text.js';
 // Configuration
 export * from './config/env.js';
 // Sessions (JWT): signing is the auth service's alone; everyone verifies

@@ -3,7 +3,7 @@ import { z } from 'zod';
 /** Settings every service reads. Each service extends this schema with its own. */
 export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  PORT: z.coerce.number().int().min(0).max(65535),
+  PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   /** Stream name and subject prefix let several systems (or test runs) share one NATS server. */

@@ -6,9 +6,14 @@ export const MAX_PRICE = 1_000_000;
 export const toCents = (dollars: number) => Math.round(dollars * 100);
 export const toDollars = (cents: number) => cents / 100;
 
+/** One message per bad price: the first rule it breaks. */
 export const priceSchema = z
   .number({ error: 'Price must be a number' })
-  .refine(Number.isFinite, 'Price must be a number')
-  .refine((p) => p > 0, 'Price must be greater than 0')
-  .refine((p) => p <= MAX_PRICE, `Price must be at most ${MAX_PRICE.toLocaleString('en-US')}`)
-  .refine((p) => Math.abs(p * 100 - Math.round(p * 100)) < 1e-6, 'Price must have at most 2 decimals');
+  .refine(Number.isFinite, { message: 'Price must be a number', abort: true })
+  .refine((p) => p > 0, { message: 'Price must be greater than 0', abort: true })
+  .refine((p) => p <= MAX_PRICE, {
+    message: `Price must be at most ${MAX_PRICE.toLocaleString('en-US')}`,
+    abort: true,
+  })
+  // Exact: a price that is not a whole number of cents is refused, never rounded.
+  .refine((p) => Math.round(p * 100) / 100 === p, 'Price must have at most 2 decimals');

@@ -31,6 +31,11 @@ export function createServiceApp(service: ServiceContext, routes: Router): Expre
         res.setHeader('x-request-id', id);
         return id;
       },
+      // Method, path, status and time are enough; headers may carry cookies.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );

@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+/**
+ * A trimmed, required line of text that PostgreSQL can store: `text` columns cannot hold
+ * U+0000, and other control characters have no place in a title or a name.
+ */
+export function textField(label: string, maxLength: number) {
+  return z
+    .string({ error: `${label} is required` })
+    .trim()
+    .min(1, { message: `${label} is required`, abort: true })
+    .max(maxLength, { message: `${label} must be at most ${maxLength} characters`, abort: true })
+    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), `${label} must not contain control characters`);
+}
