@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 
 /** Settings every service reads. Each service extends this schema with its own. */
@@ -15,10 +16,19 @@ export const baseConfigSchema = z.object({
     .string()
     .regex(/^([A-Za-z0-9_-]+\.)*$/, 'tokens each followed by a dot, e.g. "dev."')
     .default(''),
-  JWT_PUBLIC_KEY: z.string().includes('BEGIN PUBLIC KEY', { error: 'must be a PEM public key' }),
+  /** The auth service's session-signing public key (Ed25519, PEM); only auth has the private one. */
+  JWT_PUBLIC_KEY: z.string().refine(isEd25519PublicKey, 'must be an Ed25519 public key in PEM (SPKI) form'),
   COOKIE_SECURE: z.stringbool().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+function isEd25519PublicKey(pem: string): boolean {
+  try {
+    return createPublicKey(pem).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+}
 
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 

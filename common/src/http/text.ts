@@ -5,10 +5,15 @@ import { z } from 'zod';
  * U+0000, and other control characters have no place in a title or a name.
  */
 export function textField(label: string, maxLength: number) {
+  // Piped, so a value that is not a string gets one message, not the length checks as well.
   return z
     .string({ error: `${label} is required` })
-    .trim()
-    .min(1, { message: `${label} is required`, abort: true })
-    .max(maxLength, { message: `${label} must be at most ${maxLength} characters`, abort: true })
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), `${label} must not contain control characters`);
+    .transform((s) => s.trim())
+    .pipe(
+      z
+        .string()
+        .min(1, { message: `${label} is required`, abort: true })
+        .max(maxLength, { message: `${label} must be at most ${maxLength} characters`, abort: true })
+        .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), `${label} must not contain control characters`),
+    );
 }

@@ -8,9 +8,9 @@ import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
 /** Everything a service's routes and listeners need, connected and ready. */
-export interface ServiceContext {
+export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   name: string;
-  config: BaseConfig;
+  config: C;
   logger: Logger;
   metrics: Metrics;
   database: Database;
@@ -24,16 +24,18 @@ export interface ServiceContext {
   close(): Promise<void>;
 }
 
-export interface ServiceOptions {
+export interface ServiceOptions<C extends BaseConfig> {
   name: string;
-  config: BaseConfig;
+  config: C;
   migrationsFolder: string;
   logger?: Logger;
   relayIntervalMs?: number;
   processMetrics?: boolean;
 }
 
-export async function createServiceContext(options: ServiceOptions): Promise<ServiceContext> {
+export async function createServiceContext<C extends BaseConfig>(
+  options: ServiceOptions<C>,
+): Promise<ServiceContext<C>> {
   const { name, config } = options;
   const logger = options.logger ?? createLogger(name, config.LOG_LEVEL);
   const metrics = createMetrics(name, { processMetrics: options.processMetrics });
@@ -59,7 +61,7 @@ export async function createServiceContext(options: ServiceOptions): Promise<Ser
     throw err;
   }
   const relay = new OutboxRelay(database, bus, logger, metrics, options.relayIntervalMs);
-  const context: ServiceContext = {
+  const context: ServiceContext<C> = {
     name,
     config,
     logger,

@@ -98,7 +98,7 @@ export function createTestBus(): TestBus {
 }
 
 export interface TestService<C extends BaseConfig> {
-  service: ServiceContext & { config: C };
+  service: ServiceContext<C>;
   database: TestDatabase;
   bus: TestBus;
   /** Starts this instance's listeners (tests that only call routes need none). */
@@ -134,13 +134,13 @@ export async function createTestService<S extends z.ZodType<BaseConfig>>(options
     ...bus.env,
     ...options.env,
   }) as z.infer<S>;
-  const service = (await createServiceContext({
+  const service = await createServiceContext({
     name: options.name,
     config,
     migrationsFolder: options.migrationsFolder,
     logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
     relayIntervalMs: 200,
-  })) as ServiceContext & { config: z.infer<S> };
+  });
   const running: RunningListeners[] = [];
   return {
     service,

@@ -1,0 +1,42 @@
+import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { baseConfigSchema, loadConfig, type ServiceContext } from '@ticketing/common';
+import { z } from 'zod';
+
+const isEd25519PrivateKey = (pem: string) => {
+  try {
+    return createPrivateKey(pem).asymmetricKeyType === 'ed25519';
+  } catch {
+    return false;
+  }
+};
+
+/** The service verifies its own sessions with JWT_PUBLIC_KEY: a key from another pair would
+ * sign users in whom `currentuser` then reports signed out, so refuse to start instead. */
+const keysArePair = (c: { JWT_PRIVATE_KEY: string; JWT_PUBLIC_KEY: string }) => {
+  try {
+    const derived = createPublicKey(c.JWT_PRIVATE_KEY).export({ type: 'spki', format: 'der' });
+    return derived.equals(createPublicKey(c.JWT_PUBLIC_KEY).export({ type: 'spki', format: 'der' }));
+  } catch {
+    return false;
+  }
+};
+
+export const configSchema = baseConfigSchema
+  .extend({
+    /** Signs session JWTs. Only this service holds it; the others get the public key. */
+    JWT_PRIVATE_KEY: z
+      .string({ error: 'is required (a PEM PKCS8 Ed25519 private key)' })
+      .includes('BEGIN PRIVATE KEY', { error: 'must be a PEM PKCS8 private key ("BEGIN PRIVATE KEY")', abort: true })
+      .refine(isEd25519PrivateKey, 'must be an Ed25519 private key'),
+  })
+  .refine(keysArePair, {
+    path: ['JWT_PRIVATE_KEY'],
+    message: 'does not match JWT_PUBLIC_KEY',
+    when: (payload) => payload.issues.length === 0, // only worth saying once both keys are valid
+  });
+
+export type Config = ReturnType<typeof loadAuthConfig>;
+export const loadAuthConfig = (env?: Record<string, string | undefined>) => loadConfig(configSchema, env);
+
+/** The service context, with the auth service's own settings. */
+export type AuthService = ServiceContext<Config>;

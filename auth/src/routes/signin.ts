@@ -1,0 +1,27 @@
+import { badRequest, parseBody, type SessionSigner } from '@ticketing/common';
+import { eq } from 'drizzle-orm';
+import { Router } from 'express';
+import type { AuthService } from '../config.js';
+import { users } from '../db/schema.js';
+import { verifyPassword } from '../password.js';
+import { setSessionCookie } from '../session-cookie.js';
+import { admitSigninAttempt, clearFailures } from '../signin-limit.js';
+import { userView } from '../user-view.js';
+import { credentials } from './credentials.js';
+
+/** POST /api/users/signin: checks the password and signs the user in. */
+export function signinRoute(service: AuthService, sign: SessionSigner) {
+  const { db } = service.database;
+  return Router().post('/api/users/signin', async (req, res) => {
+    const { email, password } = parseBody(req, credentials);
+    await admitSigninAttempt(service, email); // 429 once locked, even for the right password
+    const [found] = await db.select().from(users).where(eq(users.email, email));
+    // Unknown email and wrong password look the same, in the answer and in the time taken.
+    const ok = await verifyPassword(password, found?.passwordHash);
+    if (!found || !ok) throw badRequest('Invalid email or password');
+    await clearFailures(db, email);
+    const user = userView(found);
+    setSessionCookie(res, service.config, await sign(user));
+    res.json(user);
+  });
+}
