@@ -19,6 +19,7 @@ export * from './bus/trace.js';
 // Database, outbox and inbox
 export * from './db/database.js';
 export * from './db/messaging-tables.js';
+export * from './db/errors.js';
 export * from './outbox/enqueue.js';
 export * from './outbox/relay.js';
 export * from './outbox/inbox.js';

@@ -1,5 +1,4 @@
-import { createTestService, sessionCookie } from '@ticketing/common/testkit';
-import { randomUUID } from 'node:crypto';
+import { createTestService } from '@ticketing/common/testkit';
 import supertest from 'supertest';
 import { createApp } from '../src/app.js';
 import { migrationsFolder } from '../src/db/migrations-folder.js';
@@ -11,8 +10,4 @@ export async function startTickets(shared?: Parameters<typeof createTestService>
   return { ...t, app, http: supertest(app) };
 }
 
-/** A signed-in user: their id and the Cookie header that proves it. */
-export async function aUser() {
-  const user = { id: randomUUID(), email: `user-${randomUUID().slice(0, 8)}@example.com` };
-  return { ...user, cookie: await sessionCookie(user) };
-}
+export { aUser } from '@ticketing/common/testkit';

@@ -43,6 +43,12 @@ export const testKeys = (() => {
   };
 })();
 
+/** A signed-in user for route tests: their id, email and the Cookie header that proves it. */
+export async function aUser() {
+  const user = { id: randomUUID(), email: `user-${randomUUID().slice(0, 8)}@example.com` };
+  return { ...user, cookie: await sessionCookie(user) };
+}
+
 /** A `Cookie` header value holding a valid session for `user`. */
 export async function sessionCookie(user: CurrentUser): Promise<string> {
   const sign = await createSessionSigner(testKeys.privateKeyPem);
