@@ -1,0 +1,67 @@
+import { eventually } from '@ticketing/common/testkit';
+import { expect } from 'vitest';
+import { ApiUser } from './client.js';
+import type { RunningSystem } from './system.js';
+
+/** Steps of a purchase that several whole-system tests share, each waiting for the events it needs. */
+
+export async function sellTicket(seller: ApiUser, title = 'Concert', price = 20) {
+  const res = await seller.post('/api/tickets', { title, price });
+  expect(res.status).toBe(201);
+  return res.body as { id: string; title: string; price: number; version: number };
+}
+
+/** Orders a ticket, retrying while the orders service has not yet received ticket.created. */
+export async function orderTicket(buyer: ApiUser, ticketId: string) {
+  return eventually(
+    async () => {
+      const res = await buyer.post('/api/orders', { ticketId });
+      if (res.status === 404) return undefined;
+      return res;
+    },
+    { what: `orders to know ticket ${ticketId}` },
+  );
+}
+
+/** Pays an order, retrying while the payments service has not yet received order.created. */
+export async function payOrder(buyer: ApiUser, orderId: string, token = 'tok_visa') {
+  return eventually(
+    async () => {
+      const res = await buyer.post('/api/payments', { orderId, token });
+      if (res.status === 404) return undefined;
+      return res;
+    },
+    { what: `payments to know order ${orderId}` },
+  );
+}
+
+export async function waitForOrderStatus(buyer: ApiUser, orderId: string, status: string, timeoutMs = 15_000) {
+  return eventually(
+    async () => {
+      const res = await buyer.get(`/api/orders/${orderId}`);
+      return res.body?.status === status && res.body;
+    },
+    { what: `order ${orderId} to be ${status}`, timeoutMs },
+  );
+}
+
+export async function waitForTicket(
+  user: ApiUser,
+  ticketId: string,
+  check: (ticket: { orderId: string | null; version: number; title: string; price: number }) => boolean,
+  what: string,
+  timeoutMs = 15_000,
+) {
+  return eventually(
+    async () => {
+      const res = await user.get(`/api/tickets/${ticketId}`);
+      return res.status === 200 && check(res.body) && res.body;
+    },
+    { what: `ticket ${ticketId}: ${what}`, timeoutMs },
+  );
+}
+
+export const listedIds = async (user: ApiUser) =>
+  ((await user.get('/api/tickets?limit=200')).body as { id: string }[]).map((t) => t.id);
+
+export const signUp = (system: RunningSystem) => ApiUser.signUp(system);
