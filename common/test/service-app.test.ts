@@ -108,6 +108,11 @@ describe('the shared HTTP shell', () => {
     expect(res.body).toEqual(user);
   });
 
+  it('when a validly signed session names a user id that is not a UUID, then it counts as signed out', async () => {
+    const res = await http.get('/api/me').set('Cookie', await sessionCookie({ id: 'admin', email: 'a@example.com' }));
+    expect(res.status).toBe(401);
+  });
+
   it('then responses carry security headers, a request id, and no x-powered-by', async () => {
     const res = await http.get('/healthz').set('x-request-id', 'abc-123');
     expect(res.status).toBe(200);

@@ -10,6 +10,7 @@ export const SESSION_TTL_SECONDS = 24 * 60 * 60;
 const ALG = 'EdDSA';
 const ISSUER = 'ticketing-auth';
 const AUDIENCE = 'ticketing';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface CurrentUser {
   id: string;
@@ -28,9 +29,10 @@ export async function createSessionVerifier(publicKeyPem: string): Promise<Sessi
         audience: AUDIENCE,
         requiredClaims: ['sub', 'exp', 'iat'],
       });
-      const email = payload.email;
-      if (typeof payload.sub !== 'string' || typeof email !== 'string') return null;
-      return { id: payload.sub, email };
+      const { sub, email } = payload;
+      // Ids are UUIDs everywhere; anything else cannot name a user (and would not fit the columns).
+      if (typeof sub !== 'string' || !UUID.test(sub) || typeof email !== 'string') return null;
+      return { id: sub.toLowerCase(), email };
     } catch {
       return null; // any token that fails verification counts as signed out
     }

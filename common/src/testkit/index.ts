@@ -2,8 +2,10 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, nanos } from '@nats-io/transport-node';
 import pg from 'pg';
-import { pino } from 'pino';
-import { inject } from 'vitest';
+import { pino, type Logger } from 'pino';
+import { count, isNull } from 'drizzle-orm';
+import { expect, inject } from 'vitest';
+import { outbox } from '../db/messaging-tables.js';
 import { z } from 'zod';
 import {
   consumerName,
@@ -129,6 +131,8 @@ export async function createTestService<S extends z.ZodType<BaseConfig>>(options
   configSchema?: S;
   env?: Record<string, string>;
   shared?: { database: TestDatabase; bus: TestBus };
+  /** Defaults to a silent logger (LOG_LEVEL shows logs); see `recordingLogger`. */
+  logger?: Logger;
 }): Promise<TestService<z.infer<S>>> {
   const database = options.shared?.database ?? (await createTestDatabase());
   const bus = options.shared?.bus ?? createTestBus();
@@ -144,7 +148,7 @@ export async function createTestService<S extends z.ZodType<BaseConfig>>(options
     name: options.name,
     config,
     migrationsFolder: options.migrationsFolder,
-    logger: pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? pino({ level: process.env.LOG_LEVEL ?? 'silent' }),
     relayIntervalMs: 200,
   });
   const running: RunningListeners[] = [];
@@ -280,4 +284,49 @@ export async function handleNextWithLostAck(
     },
   });
   await handleMessage(service, listener, durable, ackLost, opts);
+}
+
+export interface LogRecord {
+  level: string;
+  msg?: string;
+  [field: string]: unknown;
+}
+
+/** A real pino logger that keeps every record, for tests that check what was logged. */
+export function recordingLogger(): { logger: Logger; records: LogRecord[] } {
+  const records: LogRecord[] = [];
+  const logger = pino(
+    { level: 'trace', formatters: { level: (label) => ({ level: label }) } },
+    { write: (line: string) => void records.push(JSON.parse(line) as LogRecord) },
+  );
+  return { logger, records };
+}
+
+/** The error shape of the HTTP contract: exactly these entries, each a message and maybe a field. */
+export function expectErrors(
+  res: { status: number; type: string; body: unknown },
+  status: number,
+  fields: (string | undefined)[],
+) {
+  const aMessage = expect.stringMatching(/\S/);
+  expect(res.status).toBe(status);
+  expect(res.type).toBe('application/json');
+  expect(res.body).toEqual({
+    errors: fields.map((field) => (field === undefined ? { message: aMessage } : { message: aMessage, field })),
+  });
+}
+
+/**
+ * The payloads on `subject` once every event committed so far has been published (the
+ * service's outbox holds nothing unsent), so a missing event is really missing, not late.
+ */
+export async function publishedEvents(t: { service: ServiceContext; bus: TestBus }, subject: string): Promise<unknown[]> {
+  await eventually(
+    async () => {
+      const [row] = await t.service.database.db.select({ n: count() }).from(outbox).where(isNull(outbox.sentAt));
+      return row?.n === 0;
+    },
+    { what: 'outbox drained' },
+  );
+  return (await readStream(t.bus, subject)).map((e) => e.payload);
 }
