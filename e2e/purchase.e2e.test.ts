@@ -68,6 +68,9 @@ describe('buying a ticket across the running services', () => {
 
     const refused = await eventually400(buyer, order.body.id);
     expect(refused.body.errors[0].message).toMatch(/cancelled/i);
+    const withCard = await buyer.post('/api/payments', { orderId: order.body.id, token: 'tok_visa' });
+    expect(withCard.status).toBe(400);
+    expect(withCard.body.errors[0].message).toMatch(/cancelled/i);
     expect((await buyer.get(`/api/orders/${order.body.id}`)).body.status).toBe('cancelled');
   });
 
@@ -117,12 +120,15 @@ async function orderTicketProbe(buyer: ApiUser, ticketId: string) {
   expect((await buyer.delete(`/api/orders/${probe.body.id}`)).status).toBe(204);
 }
 
-/** Payments learns of the cancel through order.cancelled; until then it may refuse for another reason. */
+/**
+ * Payments learns of the cancel through order.cancelled. Until then it checks the order's
+ * state before the card, so probing with an invalid token can never charge anything.
+ */
 async function eventually400(buyer: ApiUser, orderId: string) {
   const statuses: number[] = [];
   const refused = await eventually(
     async () => {
-      const res = await buyer.post('/api/payments', { orderId, token: 'tok_visa' });
+      const res = await buyer.post('/api/payments', { orderId, token: 'tok_not_a_card' });
       statuses.push(res.status);
       return res.status === 400 && /cancelled/i.test(res.body.errors[0].message) && res;
     },

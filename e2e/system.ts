@@ -60,6 +60,8 @@ export class RunningSystem {
       DATABASE_URL: databases.get(s)!.url,
       JWT_PUBLIC_KEY: testKeys.publicKeyPem,
       JWT_PRIVATE_KEY: s === 'auth' ? testKeys.privateKeyPem : '',
+      // A killed service's unacked events go to its restarted self after this, not 30 s.
+      EVENT_ACK_WAIT_SECONDS: '2',
       ...bus.env,
       ...options.env,
     });

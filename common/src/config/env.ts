@@ -19,6 +19,10 @@ export const baseConfigSchema = z.object({
   /** The auth service's session-signing public key (Ed25519, PEM); only auth has the private one. */
   JWT_PUBLIC_KEY: z.string().refine(isEd25519PublicKey, 'must be an Ed25519 public key in PEM (SPKI) form'),
   COOKIE_SECURE: z.stringbool().optional(),
+  /** How long the bus waits for a listener's ack before redelivering (to another replica). */
+  EVENT_ACK_WAIT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(1).max(3600).default(30),
+  /** Deliveries before a failing event goes to the dead-letter subject. */
+  EVENT_MAX_DELIVERIES: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(8),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { priceSchema } from '../http/money.js';
 
 /**
  * The event contract of DESIGN.md §4, defined once. Publishers validate what they write to
@@ -7,7 +8,8 @@ import { z } from 'zod';
  */
 const id = z.uuid();
 const version = z.number().int().nonnegative();
-const price = z.number().positive();
+// Dollars with at most 2 decimals, as the HTTP API takes them.
+const price = priceSchema;
 const orderStatus = z.enum(['created', 'cancelled', 'awaiting:payment', 'complete']);
 
 export const eventSchemas = {

@@ -57,7 +57,7 @@ export class OutboxRelay {
       this.again = true;
       return;
     }
-    this.running = this.flush()
+    this.running = this.publishAll()
       .then(() => undefined)
       .catch((err) => this.logger.warn({ err }, 'outbox relay pass failed; will retry'))
       .finally(() => {
@@ -69,8 +69,17 @@ export class OutboxRelay {
       });
   }
 
-  /** Publishes everything unsent; returns how many events went out. */
+  /**
+   * Publishes everything unsent now, after any pass already under way in this process;
+   * returns how many events this call sent. (Another replica may hold the relay lock, in
+   * which case it is the one publishing.)
+   */
   async flush(): Promise<number> {
+    await this.running;
+    return this.publishAll();
+  }
+
+  private async publishAll(): Promise<number> {
     let total = 0;
     for (;;) {
       const sent = await this.publishBatch();
@@ -87,7 +96,7 @@ export class OutboxRelay {
     clearInterval(this.timer);
     await this.running;
     // Last pass so nothing committed before shutdown waits for the next start.
-    await this.flush().catch((err) => this.logger.warn({ err }, 'final outbox pass failed'));
+    await this.publishAll().catch((err) => this.logger.warn({ err }, 'final outbox pass failed'));
   }
 
   private publishBatch(): Promise<number> {

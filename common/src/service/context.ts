@@ -21,6 +21,11 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** False once shutdown begins, so `/readyz` stops sending traffic here. */
   accepting: boolean;
+  /** Extra `/readyz` checks a service adds (e.g. its job queue), by name. */
+  readinessChecks: Record<string, () => boolean | Promise<boolean>>;
+  /** Registers work to stop on close, before the relay's last pass and the pool ends. */
+  onClose(stop: () => Promise<void>): void;
+  /** Stops everything, once; later calls wait for the first. */
   close(): Promise<void>;
 }
 
@@ -61,6 +66,8 @@ export async function createServiceContext<C extends BaseConfig>(
     throw err;
   }
   const relay = new OutboxRelay(database, bus, logger, metrics, options.relayIntervalMs);
+  const closers: (() => Promise<void>)[] = [];
+  let closing: Promise<void> | undefined;
   const context: ServiceContext<C> = {
     name,
     config,
@@ -71,16 +78,24 @@ export async function createServiceContext<C extends BaseConfig>(
     relay,
     verifySession,
     accepting: true,
+    readinessChecks: {},
+    onClose: (stop) => {
+      closers.push(stop);
+    },
     async transaction(fn) {
       const result = await database.transaction(fn);
       relay.kick();
       return result;
     },
-    async close() {
-      context.accepting = false;
-      await relay.stop();
-      await bus.close();
-      await database.close();
+    close() {
+      closing ??= (async () => {
+        context.accepting = false;
+        for (const stop of closers.reverse()) await stop();
+        await relay.stop();
+        await bus.close();
+        await database.close();
+      })();
+      return closing;
     },
   };
   return context;

@@ -8,11 +8,14 @@ export function healthRoutes(service: ServiceContext): Router {
     res.json({ status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
-    const checks = {
+    const checks: Record<string, boolean> = {
       accepting: service.accepting,
       database: await service.database.ping().then(() => true, () => false),
       bus: await withTimeout(service.bus.ping(), 2000).then(() => true, () => false),
     };
+    for (const [name, check] of Object.entries(service.readinessChecks)) {
+      checks[name] = await Promise.resolve(check()).catch(() => false);
+    }
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });

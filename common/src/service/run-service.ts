@@ -15,7 +15,11 @@ export async function runService(
   listenerOptions?: Partial<ListenerOptions>,
 ) {
   const { logger } = service;
-  const running = await startListeners(service, listeners, listenerOptions);
+  const running = await startListeners(service, listeners, {
+    ackWaitMs: service.config.EVENT_ACK_WAIT_SECONDS * 1000,
+    maxDeliveries: service.config.EVENT_MAX_DELIVERIES,
+    ...listenerOptions,
+  });
   service.relay.start();
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(service.config.PORT, () => resolve(s));

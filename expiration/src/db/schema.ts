@@ -1,0 +1,6 @@
+/**
+ * The expiration service keeps no records of its own: its timers are pg-boss jobs (schema
+ * `pgboss`, created and migrated by pg-boss itself). Drizzle manages only the tables every
+ * service has for reliable messaging.
+ */
+export { inbox, outbox } from '@ticketing/common';

@@ -1,0 +1,15 @@
+import { defineListener } from '@ticketing/common';
+import type { ExpiryQueue } from '../expiry-queue.js';
+
+/**
+ * A new order starts its clock: a job due at `expiresAt` that publishes expiration.complete.
+ * The job is keyed by the order id, so a redelivered order.created schedules nothing more.
+ */
+export const orderCreatedListener = (queue: ExpiryQueue) =>
+  defineListener('order.created', async (order, { log }) => {
+    const scheduled = await queue.schedule(order.id, new Date(order.expiresAt));
+    log.info(
+      { orderId: order.id, expiresAt: order.expiresAt },
+      scheduled ? 'order expiry scheduled' : 'order expiry already scheduled',
+    );
+  });

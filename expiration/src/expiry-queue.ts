@@ -1,0 +1,222 @@
+import { type ServiceContext, type Tx } from '@ticketing/common';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import PgBoss from 'pg-boss';
+
+/**
+ * The expiration service's timers: one pg-boss job per order, due at the order's `expiresAt`,
+ * stored in the service's own database (schema `pgboss`), so they survive restarts and are
+ * shared by every replica. pg-boss fetches due jobs with `FOR UPDATE SKIP LOCKED`, so each
+ * job runs on one replica only.
+ */
+export const EXPIRY_QUEUE = 'order-expiry';
+
+/** What each job holds. */
+export interface ExpiryJob {
+  orderId: string;
+}
+
+/**
+ * Called once an order's time is up, inside a transaction that also marks its job complete:
+ * whatever it writes (the expiration.complete outbox row) commits together with the job's
+ * completion, or neither does and the job runs again.
+ */
+export type ExpiryHandler = (tx: Tx, orderId: string) => Promise<void>;
+
+export interface ExpiryQueueOptions {
+  /** How often an idle worker looks for due jobs; also the most a job runs late. */
+  pollingIntervalSeconds: number;
+  /** Due jobs fetched (and handled one by one) per poll. */
+  batchSize: number;
+}
+
+const defaultOptions: ExpiryQueueOptions = { pollingIntervalSeconds: 0.5, batchSize: 50 };
+
+/**
+ * Stored on the queue (pg-boss reads them when a job is inserted). A failed job is retried
+ * after 1-2 s, then with doubling delays: 1 to 2 hours of retries in all (enough to ride
+ * out a database outage) before it is marked `failed` and logged as an error.
+ */
+const queueSettings: PgBoss.Queue = {
+  name: EXPIRY_QUEUE,
+  policy: 'standard',
+  retryLimit: 12,
+  retryDelay: 1,
+  retryBackoff: true,
+  // A job active this long (its replica died mid-batch) is failed by maintenance and retried.
+  expireInSeconds: 60,
+};
+
+/** PostgreSQL's "deadlock detected". */
+const DEADLOCK = '40P01';
+
+export class ExpiryQueue {
+  private readonly boss: PgBoss;
+  private readonly options: ExpiryQueueOptions;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private stopping: Promise<void> | undefined;
+  private workerId: string | undefined;
+  /** Batches being handled, so `stop()` can wait for one pg-boss fetched just before it stopped. */
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly service: ServiceContext,
+    options: Partial<ExpiryQueueOptions> = {},
+  ) {
+    this.options = { ...defaultOptions, ...options };
+    this.boss = new PgBoss({
+      connectionString: service.config.DATABASE_URL,
+      schema: 'pgboss',
+      application_name: `${service.name}-pgboss`,
+      max: 5,
+      // No cron schedules here: skip pg-boss's clock-keeping queues.
+      schedule: false,
+      // Maintenance (shared by replicas): retries jobs left active by a dead replica, archives old ones.
+      supervise: true,
+      maintenanceIntervalSeconds: 30,
+    });
+    // Without a listener, an 'error' event (e.g. the database restarting) would crash the process.
+    this.boss.on('error', (err) => service.logger.error({ err }, 'pg-boss error'));
+  }
+
+  /** True between `start()` and `stop()`: readiness depends on it. */
+  get running(): boolean {
+    return this.state === 'running';
+  }
+
+  /** Installs or migrates pg-boss's schema and creates the queue (both safe with replicas racing). */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`expiry queue cannot start: it is ${this.state}`);
+    await this.boss.start();
+    await this.ensureQueue();
+    this.state = 'running';
+  }
+
+  /**
+   * Two processes creating the same queue on a fresh schema can deadlock (pg-boss attaches a
+   * partition per queue); PostgreSQL aborts one of them, which then tries again and finds the
+   * queue there. An existing queue gets this code's settings.
+   */
+  private async ensureQueue() {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (await this.boss.getQueue(EXPIRY_QUEUE)) await this.boss.updateQueue(EXPIRY_QUEUE, queueSettings);
+        else await this.boss.createQueue(EXPIRY_QUEUE, queueSettings);
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code !== DEADLOCK || attempt >= 5) throw err;
+        this.service.logger.info({ attempt }, 'deadlock while creating the expiry queue; trying again');
+        await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100));
+      }
+    }
+  }
+
+  /**
+   * Schedules the order's expiry for `expiresAt` (a time already past runs at the next poll).
+   * The job id is the order id, so scheduling an order twice (a redelivered or re-published
+   * order.created) is a no-op. Returns false when the order was already scheduled.
+   */
+  async schedule(orderId: string, expiresAt: Date): Promise<boolean> {
+    if (this.state !== 'running') throw new Error(`expiry queue is ${this.state}; cannot schedule`);
+    // pg-boss keeps a finished job (in pgboss.job, then pgboss.archive) for over a week, longer
+    // than the stream keeps events, so even a very late redelivery finds it here.
+    if (await this.boss.getJobById(EXPIRY_QUEUE, orderId, { includeArchive: true })) return false;
+    const job: ExpiryJob = { orderId };
+    // A concurrent insert of the same id loses quietly (ON CONFLICT DO NOTHING): null.
+    const id = await this.boss.send(EXPIRY_QUEUE, job, { id: orderId, startAfter: expiresAt });
+    if (id === null) return false;
+    // Already due: wake this replica's worker instead of waiting for its next poll.
+    if (expiresAt.getTime() <= Date.now() && this.workerId) this.boss.notifyWorker(this.workerId);
+    return true;
+  }
+
+  /** Starts this replica's worker: due jobs are passed to `handler`, up to `batchSize` per poll. */
+  async work(handler: ExpiryHandler): Promise<void> {
+    if (this.state !== 'running') throw new Error(`expiry queue is ${this.state}; cannot work`);
+    if (this.workerId) throw new Error('expiry queue worker already started');
+    this.workerId = await this.boss.work<ExpiryJob>(
+      EXPIRY_QUEUE,
+      {
+        batchSize: this.options.batchSize,
+        pollingIntervalSeconds: this.options.pollingIntervalSeconds,
+        includeMetadata: true,
+      },
+      (jobs) => this.track(this.runBatch(jobs, handler)),
+    );
+  }
+
+  /**
+   * Each job in its own transaction, so one failing job does not hold back the others. The
+   * transaction marks the job complete itself (pg-boss's later "complete the batch" finds it
+   * done and changes nothing), so a crash can never leave a job both published and due again.
+   */
+  private async runBatch(jobs: PgBoss.JobWithMetadata<ExpiryJob>[], handler: ExpiryHandler) {
+    for (const job of jobs) {
+      const log = this.service.logger.child({ jobId: job.id, orderId: job.data.orderId });
+      try {
+        await this.jobTransaction(async (tx, bossDb) => {
+          await handler(tx, job.data.orderId);
+          await this.boss.complete(EXPIRY_QUEUE, job.id, { workerId: this.workerId }, { db: bossDb });
+        });
+        log.info({ lateMs: Date.now() - new Date(job.startAfter).getTime() }, 'order expired');
+      } catch (err) {
+        const willRetry = job.retryCount < job.retryLimit;
+        if (willRetry) log.warn({ err, retryCount: job.retryCount }, 'order expiry failed; pg-boss will retry it');
+        else log.error({ err, retryCount: job.retryCount }, 'order expiry failed for good; job marked failed');
+        const message = err instanceof Error ? err.message : String(err);
+        await this.boss
+          .fail(EXPIRY_QUEUE, job.id, { message })
+          .catch((failErr: unknown) => log.error({ err: failErr }, 'could not mark the expiry job failed'));
+      }
+    }
+  }
+
+  /**
+   * One transaction that both Drizzle (the outbox) and pg-boss (its job row, through its `db`
+   * option) write in: a pool client of the service's database with BEGIN/COMMIT around both.
+   */
+  private async jobTransaction(fn: (tx: Tx, bossDb: PgBoss.Db) => Promise<void>) {
+    const client = await this.service.database.pool.connect();
+    let failure: Error | undefined;
+    try {
+      const bossDb: PgBoss.Db = { executeSql: (text, values) => client.query(text, values) };
+      await drizzle({ client }).transaction((tx) => fn(tx, bossDb));
+    } catch (err) {
+      failure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    } finally {
+      // A client whose transaction failed may be broken: drop it rather than reuse it.
+      client.release(failure);
+    }
+    this.service.relay.kick();
+  }
+
+  private track(batch: Promise<void>): Promise<void> {
+    this.inFlight.add(batch);
+    return batch.finally(() => this.inFlight.delete(batch));
+  }
+
+  /**
+   * Stops fetching, lets the batch in hand finish (up to 10 s), then closes pg-boss's
+   * connections. Jobs not yet due stay in the database for the next replica or start.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.state = 'stopping';
+      await this.boss.stop({ graceful: true, timeout: 10_000 });
+      // A fetch that was under way when the worker stopped may have handed over one more batch.
+      await Promise.allSettled([...this.inFlight]);
+      this.state = 'stopped';
+    })();
+    return this.stopping;
+  }
+}
+
+/**
+ * Ties the queue into the service's life: `/readyz` fails while the queue is not running, and
+ * closing the service stops the queue (finishing the batch in hand) before the relay's last
+ * pass and before the database pool ends.
+ */
+export function attachQueue(service: ServiceContext, queue: ExpiryQueue) {
+  service.readinessChecks.expiryQueue = () => queue.running;
+  service.onClose(() => queue.stop());
+}

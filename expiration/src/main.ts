@@ -1,0 +1,19 @@
+import { createServiceContext, exitOnStartupFailure, runService } from '@ticketing/common';
+import { createApp } from './app.js';
+import { loadExpirationConfig } from './config.js';
+import { migrationsFolder } from './db/migrations-folder.js';
+import { publishExpirationComplete } from './events/expiration-complete-publisher.js';
+import { listeners } from './events/listeners.js';
+import { ExpiryQueue, attachQueue } from './expiry-queue.js';
+
+try {
+  const config = loadExpirationConfig();
+  const service = await createServiceContext({ name: 'expiration', config, migrationsFolder, processMetrics: true });
+  const queue = new ExpiryQueue(service);
+  await queue.start();
+  attachQueue(service, queue);
+  await queue.work(publishExpirationComplete);
+  await runService(service, createApp(service), listeners(queue));
+} catch (err) {
+  exitOnStartupFailure(err);
+}

@@ -1,0 +1,158 @@
+import { outbox } from '@ticketing/common';
+import { eventually, handleNextWithLostAck, publishTestEvent } from '@ticketing/common/testkit';
+import { randomUUID } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  completions,
+  completionsReaching,
+  inMs,
+  jobsFor,
+  orderCreated,
+  orderCreatedHandled,
+  scheduledJob,
+  sleep,
+  sleepUntil,
+} from './helpers.js';
+import { startExpiration, type Expiration, type StartOptions } from './setup.js';
+
+const started: Expiration[] = [];
+async function start(options?: StartOptions) {
+  const t = await startExpiration(options);
+  started.push(t);
+  return t;
+}
+afterEach(async () => {
+  const closing = started.splice(0).reverse();
+  for (const t of closing) await t.close();
+});
+
+describe('expiration: order.created schedules expiration.complete', () => {
+  it('when an order expires in 1 s, then expiration.complete {orderId} is published after 1 s and not before', async () => {
+    const t = await start();
+    await t.listen(t.listeners);
+    const publishedAt = Date.now();
+    const expiresAt = new Date(publishedAt + 1000);
+    const order = orderCreated(expiresAt);
+    await publishTestEvent(t.bus, 'order.created', order);
+
+    const job = await scheduledJob(t, order.id);
+    expect(job).toMatchObject({ id: order.id, state: 'created' });
+    expect(job.startAfter.getTime()).toBe(expiresAt.getTime());
+    await sleepUntil(publishedAt + 300);
+    expect(await completions(t.bus)).toEqual([]);
+
+    expect(await completionsReaching(t.bus, 1)).toEqual([{ orderId: order.id }]);
+    const seenAt = Date.now();
+    expect(seenAt - expiresAt.getTime()).toBeLessThan(2000);
+    // The event was written (in the job's transaction) only once the order's time was up.
+    const [row] = await t.service.database.db.select().from(outbox).where(eq(outbox.subject, 'expiration.complete'));
+    expect(row!.createdAt.getTime()).toBeGreaterThanOrEqual(expiresAt.getTime());
+    expect((await jobsFor(t, order.id)).map((j) => j.state)).toEqual(['completed']);
+  });
+
+  it('when an order has already expired, then expiration.complete is published promptly', async () => {
+    const t = await start();
+    await t.listen(t.listeners);
+    const order = orderCreated(inMs(-5_000));
+    const publishedAt = Date.now();
+    await publishTestEvent(t.bus, 'order.created', order);
+
+    expect(await completionsReaching(t.bus, 1, 3_000)).toEqual([{ orderId: order.id }]);
+    expect(Date.now() - publishedAt).toBeLessThan(2000);
+  });
+
+  it('when the same order.created arrives twice under different event ids, then there is one job and one expiration.complete', async () => {
+    const t = await start();
+    await t.listen(t.listeners);
+    const order = orderCreated(inMs(700));
+    await publishTestEvent(t.bus, 'order.created', order);
+    await publishTestEvent(t.bus, 'order.created', order);
+
+    // Both pass the inbox (they are different events); the job id (the order id) stops the second.
+    await eventually(async () => (await orderCreatedHandled(t, 'handled')) === 2, { what: 'both handled' });
+    expect(await jobsFor(t, order.id)).toHaveLength(1);
+    expect(await completionsReaching(t.bus, 1)).toEqual([{ orderId: order.id }]);
+    await sleep(1000); // two polls: a second job would have run by now
+    expect(await completions(t.bus)).toEqual([{ orderId: order.id }]);
+    expect(await jobsFor(t, order.id)).toHaveLength(1);
+  });
+
+  it('when order.created is redelivered after it was handled (lost ack), then it schedules nothing more', async () => {
+    const t = await start();
+    const order = orderCreated(inMs(1500));
+    await publishTestEvent(t.bus, 'order.created', order);
+    await handleNextWithLostAck(t.service, t.listeners[0]!);
+    expect(await jobsFor(t, order.id)).toHaveLength(1);
+
+    await t.listen(t.listeners);
+    await eventually(async () => (await orderCreatedHandled(t, 'duplicate')) === 1, { what: 'redelivery' });
+    expect(await jobsFor(t, order.id)).toHaveLength(1);
+    expect(await completionsReaching(t.bus, 1)).toEqual([{ orderId: order.id }]);
+    await sleep(1000);
+    expect(await completions(t.bus)).toEqual([{ orderId: order.id }]);
+  });
+
+  it('when an order is scheduled twice directly, then the second time is a no-op, also once its job is done', async () => {
+    const t = await start();
+    const orderId = randomUUID();
+    expect(await t.queue.schedule(orderId, inMs(-1))).toBe(true);
+    expect(await t.queue.schedule(orderId, inMs(60_000))).toBe(false);
+    await completionsReaching(t.bus, 1);
+    expect(await t.queue.schedule(orderId, inMs(-1))).toBe(false);
+    await sleep(1000);
+    expect(await completions(t.bus)).toEqual([{ orderId }]);
+    expect(await jobsFor(t, orderId)).toMatchObject([{ id: orderId, state: 'completed' }]);
+  });
+
+  it('when publishing the event fails, then pg-boss retries the job and the event is published once', async () => {
+    const t = await start();
+    await t.listen(t.listeners);
+    const pool = t.service.database.pool;
+    const order = orderCreated(inMs(-1));
+    // A real failure: the outbox table is gone for a while, so the job's transaction fails.
+    await pool.query('alter table outbox rename to outbox_away');
+    try {
+      await publishTestEvent(t.bus, 'order.created', order);
+      await eventually(async () => (await jobsFor(t, order.id))[0]?.state === 'retry', {
+        what: 'job waiting for retry',
+      });
+    } finally {
+      await pool.query('alter table outbox_away rename to outbox');
+    }
+
+    expect(await completionsReaching(t.bus, 1, 6_000)).toEqual([{ orderId: order.id }]);
+    const [job] = await jobsFor(t, order.id);
+    expect(job).toMatchObject({ state: 'completed' });
+    expect(job!.retryCount).toBeGreaterThanOrEqual(1);
+    await sleep(700);
+    expect(await completions(t.bus)).toHaveLength(1);
+  });
+});
+
+describe('expiration: probes', () => {
+  it('when the expiry queue runs, then /readyz is ready; once it is stopped, /readyz answers 503', async () => {
+    const t = await start();
+    const ready = await t.http.get('/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', checks: { accepting: true, database: true, bus: true, expiryQueue: true } });
+    expect((await t.http.get('/healthz')).status).toBe(200);
+    expect((await t.http.get('/metrics')).status).toBe(200);
+
+    await t.queue.stop();
+    const notReady = await t.http.get('/readyz');
+    expect(notReady.status).toBe(503);
+    expect(notReady.body).toEqual({
+      status: 'not ready',
+      checks: { accepting: true, database: true, bus: true, expiryQueue: false },
+    });
+    expect((await t.http.get('/healthz')).status).toBe(200);
+  });
+
+  it('when anything but the probes is requested, then it answers 404 in the shared error shape (no public API)', async () => {
+    const t = await start({ work: false });
+    const res = await t.http.get('/api/expiration');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ errors: [{ message: expect.stringMatching(/\S/) }] });
+  });
+});

@@ -1,0 +1,36 @@
+import { createTestService, type TestBus, type TestDatabase } from '@ticketing/common/testkit';
+import supertest from 'supertest';
+import { createApp } from '../src/app.js';
+import { migrationsFolder } from '../src/db/migrations-folder.js';
+import { publishExpirationComplete } from '../src/events/expiration-complete-publisher.js';
+import { listeners } from '../src/events/listeners.js';
+import { ExpiryQueue, attachQueue } from '../src/expiry-queue.js';
+
+export interface StartOptions {
+  /** Another instance's database and stream: this one is then a replica of it. */
+  shared?: { database: TestDatabase; bus: TestBus };
+  /** False: the queue accepts jobs but this instance runs none (no worker). */
+  work?: boolean;
+}
+
+/**
+ * An expiration service as main.ts wires it: its own database and stream (or `shared`), the
+ * expiry queue started with its worker, the HTTP app. Its listeners start with `t.listen(t.listeners)`.
+ * `close()` stops the listeners, then the queue, then the service.
+ */
+export async function startExpiration(options: StartOptions = {}) {
+  const t = await createTestService({ name: 'expiration', migrationsFolder, shared: options.shared });
+  const queue = new ExpiryQueue(t.service);
+  attachQueue(t.service, queue);
+  try {
+    await queue.start();
+    if (options.work !== false) await queue.work(publishExpirationComplete);
+  } catch (err) {
+    await t.close();
+    throw err;
+  }
+  const app = createApp(t.service);
+  return { ...t, queue, listeners: listeners(queue), app, http: supertest(app) };
+}
+
+export type Expiration = Awaited<ReturnType<typeof startExpiration>>;

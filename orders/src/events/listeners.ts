@@ -1,0 +1,12 @@
+import { expirationCompleteListener } from './expiration-complete-listener.js';
+import { paymentCreatedListener } from './payment-created-listener.js';
+import { ticketCreatedListener } from './ticket-created-listener.js';
+import { ticketUpdatedListener } from './ticket-updated-listener.js';
+
+/** Everything the orders service listens to. */
+export const listeners = [
+  ticketCreatedListener,
+  ticketUpdatedListener,
+  expirationCompleteListener,
+  paymentCreatedListener,
+];

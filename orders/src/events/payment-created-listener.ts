@@ -1,0 +1,19 @@
+import { defineListener, OrderStatus } from '@ticketing/common';
+import { completeOrder, lockOrder } from '../order-changes.js';
+
+/** The order was paid: it becomes complete and its ticket stays taken for good. */
+export const paymentCreatedListener = defineListener('payment.created', async (payment, { tx, log }) => {
+  const order = await lockOrder(tx, payment.orderId);
+  if (!order) throw new Error(`order ${payment.orderId} not found`);
+  if (order.status === OrderStatus.Complete) return;
+  if (order.status === OrderStatus.Cancelled) {
+    // A cancelled order is never paid (its ticket may already be someone else's): leave it
+    // cancelled and say loudly that the charge must be refunded.
+    log.error(
+      { orderId: order.id, paymentId: payment.id, chargeId: payment.chargeId },
+      'payment arrived for a cancelled order; the charge needs a refund',
+    );
+    return;
+  }
+  await completeOrder(tx, order);
+});

@@ -1,0 +1,13 @@
+import { createServiceContext, exitOnStartupFailure, runService } from '@ticketing/common';
+import { createApp } from './app.js';
+import { loadOrdersConfig } from './config.js';
+import { migrationsFolder } from './db/migrations-folder.js';
+import { listeners } from './events/listeners.js';
+
+try {
+  const config = loadOrdersConfig();
+  const service = await createServiceContext({ name: 'orders', config, migrationsFolder, processMetrics: true });
+  await runService(service, createApp(service), listeners);
+} catch (err) {
+  exitOnStartupFailure(err);
+}

@@ -1,0 +1,20 @@
+import { badRequest, notFound, OrderStatus, parseId, requireAuth, userOf } from '@ticketing/common';
+import { Router } from 'express';
+import type { OrdersService } from '../config.js';
+import { cancelOrder, lockOrder } from '../order-changes.js';
+
+/** DELETE /api/orders/:id: the buyer gives up a reservation; the ticket is free again. */
+export function cancelOrderRoute(service: OrdersService) {
+  return Router().delete('/api/orders/:id', requireAuth, async (req, res) => {
+    const id = parseId(req.params.id, 'Order not found');
+    await service.transaction(async (tx) => {
+      const order = await lockOrder(tx, id);
+      if (!order || order.userId !== userOf(req).id) throw notFound('Order not found');
+      if (order.status === OrderStatus.Complete) throw badRequest('Cannot cancel a completed order');
+      // Already cancelled (by the buyer or by expiry): the wish holds, nothing to publish.
+      if (order.status === OrderStatus.Cancelled) return;
+      await cancelOrder(tx, order);
+    });
+    res.status(204).end();
+  });
+}

@@ -1,0 +1,34 @@
+import { baseConfigSchema, loadConfig, type ServiceContext } from '@ticketing/common';
+import { z } from 'zod';
+
+export const configSchema = baseConfigSchema.extend({
+  /**
+   * With it, payments are charged through Stripe; without it, the offline sandbox provider
+   * (Stripe's test tokens, no network) is used.
+   */
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^(sk|rk)_\S+$/, 'must be a Stripe secret key (sk_... or a restricted rk_... key), not a publishable pk_ key')
+    .optional(),
+  /**
+   * Where the Stripe SDK sends its requests, e.g. `http://127.0.0.1:12111` for a local
+   * stand-in (stripe-mock, or a test server). Default: Stripe's own API.
+   */
+  STRIPE_API_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL', abort: true })
+    .refine((u) => new URL(u).pathname === '/', 'must be an origin only, e.g. http://127.0.0.1:12111 (the SDK adds /v1/...)')
+    .optional(),
+  /** Retries of a failed Stripe request (same idempotency key, so never a second charge). */
+  STRIPE_MAX_NETWORK_RETRIES: z.coerce
+    .number({ error: 'must be a whole number from 0 to 10' })
+    .int('must be a whole number from 0 to 10')
+    .min(0, 'must be a whole number from 0 to 10')
+    .max(10, 'must be a whole number from 0 to 10')
+    .default(2),
+});
+
+export type Config = ReturnType<typeof loadPaymentsConfig>;
+export const loadPaymentsConfig = (env?: Record<string, string | undefined>) => loadConfig(configSchema, env);
+
+/** The service context, with the payments service's own settings. */
+export type PaymentsService = ServiceContext<Config>;

@@ -1,0 +1,6 @@
+import { orderCancelledListener } from './order-cancelled-listener.js';
+import { orderCompletedListener } from './order-completed-listener.js';
+import { orderCreatedListener } from './order-created-listener.js';
+
+/** Everything the payments service listens to. */
+export const listeners = [orderCreatedListener, orderCancelledListener, orderCompletedListener];

@@ -1,0 +1,7 @@
+import { defineListener, OrderStatus } from '@ticketing/common';
+import { applyOrderStatus } from './order-replica.js';
+
+/** The orders service has recorded this service's payment: the order is complete. */
+export const orderCompletedListener = defineListener('order.completed', async (order, { tx }) => {
+  await applyOrderStatus(tx, order, OrderStatus.Complete);
+});

@@ -1,0 +1,16 @@
+import { createServiceContext, exitOnStartupFailure, runService } from '@ticketing/common';
+import { createApp } from './app.js';
+import { loadPaymentsConfig } from './config.js';
+import { migrationsFolder } from './db/migrations-folder.js';
+import { listeners } from './events/listeners.js';
+import { chooseProvider } from './providers/choose-provider.js';
+
+try {
+  const config = loadPaymentsConfig();
+  const service = await createServiceContext({ name: 'payments', config, migrationsFolder, processMetrics: true });
+  const provider = chooseProvider(config, service.logger);
+  service.logger.info({ provider: provider.name }, 'payment provider chosen');
+  await runService(service, createApp(service, provider), listeners);
+} catch (err) {
+  exitOnStartupFailure(err);
+}

@@ -1,0 +1,73 @@
+import { ConfigError } from '@ticketing/common';
+import { testKeys } from '@ticketing/common/testkit';
+import { describe, expect, it } from 'vitest';
+import { loadPaymentsConfig } from '../src/config.js';
+import { chooseProvider } from '../src/providers/choose-provider.js';
+import { stripeEndpoint } from '../src/providers/stripe-provider.js';
+
+const base = {
+  PORT: '3000',
+  DATABASE_URL: 'postgres://u:p@localhost:5432/payments',
+  JWT_PUBLIC_KEY: testKeys.publicKeyPem,
+};
+
+function problemsOf(env: Record<string, string>) {
+  try {
+    loadPaymentsConfig({ ...base, ...env });
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('payments configuration', () => {
+  it('when no Stripe setting is given, then the sandbox provider is chosen', () => {
+    const config = loadPaymentsConfig(base);
+
+    expect(config.STRIPE_SECRET_KEY).toBeUndefined();
+    expect(chooseProvider(config).name).toBe('sandbox');
+  });
+
+  it('when STRIPE_SECRET_KEY is empty, then it counts as unset (sandbox)', () => {
+    expect(chooseProvider(loadPaymentsConfig({ ...base, STRIPE_SECRET_KEY: '' })).name).toBe('sandbox');
+  });
+
+  it('when STRIPE_SECRET_KEY is set, then the stripe provider is chosen, retrying twice by default', () => {
+    const config = loadPaymentsConfig({ ...base, STRIPE_SECRET_KEY: 'sk_test_abc123' });
+
+    expect(chooseProvider(config).name).toBe('stripe');
+    expect(config.STRIPE_MAX_NETWORK_RETRIES).toBe(2);
+  });
+
+  it('when a restricted key (rk_) is given, then it is accepted', () => {
+    expect(chooseProvider(loadPaymentsConfig({ ...base, STRIPE_SECRET_KEY: 'rk_live_abc' })).name).toBe('stripe');
+  });
+
+  it('when the key is a publishable key, then start-up fails naming STRIPE_SECRET_KEY', () => {
+    expect(problemsOf({ STRIPE_SECRET_KEY: 'pk_test_abc' })).toEqual([expect.stringMatching(/^STRIPE_SECRET_KEY: .*publishable/)]);
+  });
+
+  it.each([
+    ['not a URL', 'localhost:12111'],
+    ['an ftp URL', 'ftp://127.0.0.1:12111'],
+    ['a URL with a path', 'http://127.0.0.1:12111/v1'],
+  ])('when STRIPE_API_URL is %s, then start-up fails naming it', (_, url) => {
+    expect(problemsOf({ STRIPE_API_URL: url })).toEqual([expect.stringMatching(/^STRIPE_API_URL: /)]);
+  });
+
+  it.each(['-1', '11', '1.5', 'many'])('when STRIPE_MAX_NETWORK_RETRIES is %s, then start-up fails naming it', (value) => {
+    expect(problemsOf({ STRIPE_MAX_NETWORK_RETRIES: value })).toEqual([expect.stringMatching(/^STRIPE_MAX_NETWORK_RETRIES: /)]);
+  });
+
+  it.each([
+    ['http://127.0.0.1:12111', { host: '127.0.0.1', port: 12111, protocol: 'http' }],
+    ['http://localhost', { host: 'localhost', port: 80, protocol: 'http' }],
+    ['https://api.stripe.com', { host: 'api.stripe.com', port: 443, protocol: 'https' }],
+    ['https://stripe-mock.internal:8443/', { host: 'stripe-mock.internal', port: 8443, protocol: 'https' }],
+    ['http://[::1]:12111', { host: '::1', port: 12111, protocol: 'http' }],
+  ])('when STRIPE_API_URL is %s, then the SDK gets %o', (url, endpoint) => {
+    expect(loadPaymentsConfig({ ...base, STRIPE_API_URL: url }).STRIPE_API_URL).toBe(url);
+    expect(stripeEndpoint(url)).toEqual(endpoint);
+  });
+});

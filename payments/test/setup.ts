@@ -1,0 +1,17 @@
+import { createTestService } from '@ticketing/common/testkit';
+import supertest from 'supertest';
+import { createApp } from '../src/app.js';
+import { configSchema } from '../src/config.js';
+import { migrationsFolder } from '../src/db/migrations-folder.js';
+
+/**
+ * A payments service on its own database and stream, with its HTTP app. `env` adds settings,
+ * e.g. STRIPE_SECRET_KEY and STRIPE_API_URL to charge through a local Stripe stand-in.
+ */
+export async function startPayments(options: { env?: Record<string, string>; shared?: Parameters<typeof createTestService>[0]['shared'] } = {}) {
+  const t = await createTestService({ name: 'payments', migrationsFolder, configSchema, ...options });
+  const app = createApp(t.service);
+  return { ...t, app, http: supertest(app) };
+}
+
+export { aUser } from '@ticketing/common/testkit';
