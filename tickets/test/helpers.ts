@@ -1,3 +1,4 @@
+export { expectErrors, publishedEvents } from '@ticketing/common/testkit';
 import { eventually, publishTestEvent, readStream } from '@ticketing/common/testkit';
 import { count, isNull } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
@@ -15,18 +16,6 @@ export interface TicketBody {
   userId: string;
   version: number;
   orderId: string | null;
-}
-
-/** Any non-blank error message. */
-export const aMessage = expect.stringMatching(/\S/);
-
-/** The error shape of DESIGN.md §3: exactly these entries, each a message and maybe a field. */
-export function expectErrors(res: Response, status: number, fields: (string | undefined)[]) {
-  expect(res.status).toBe(status);
-  expect(res.type).toBe('application/json');
-  expect(res.body).toEqual({
-    errors: fields.map((field) => (field === undefined ? { message: aMessage } : { message: aMessage, field })),
-  });
 }
 
 /** POST /api/tickets as `user`, expecting 201; returns the ticket. */
@@ -47,20 +36,6 @@ export async function getTicket(t: Tickets, id: string): Promise<TicketBody> {
   return res.body as TicketBody;
 }
 
-/**
- * The payloads on `subject` once every event committed so far has been published (the
- * outbox holds nothing unsent), so a missing event is really missing, not just late.
- */
-export async function publishedEvents(t: Tickets, subject: string): Promise<unknown[]> {
-  await eventually(
-    async () => {
-      const [row] = await t.service.database.db.select({ n: count() }).from(outbox).where(isNull(outbox.sentAt));
-      return row?.n === 0;
-    },
-    { what: 'outbox drained' },
-  );
-  return (await readStream(t.bus, subject)).map((e) => e.payload);
-}
 
 /**
  * Reserves `ticket` the way the orders service does: an order.created event. The tickets
