@@ -1,0 +1,18 @@
+import type { Metadata } from 'next';
+import { redirect } from 'next/navigation';
+import { AuthForm } from '@/components/auth-form';
+import { type SearchParams, first } from '@/lib/params';
+import { safeNext } from '@/lib/format';
+import { getCurrentUser } from '@/lib/server-api';
+
+export const metadata: Metadata = { title: 'Sign in' };
+
+export default async function SigninPage({ searchParams }: { searchParams: SearchParams }) {
+  const next = first((await searchParams).next);
+  if (await getCurrentUser()) redirect(safeNext(next));
+  return (
+    <div className="narrow">
+      <AuthForm mode="signin" next={next} />
+    </div>
+  );
+}

@@ -1,0 +1,66 @@
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import { notFound } from 'next/navigation';
+import { PurchaseButton } from '@/components/purchase-button';
+import { formatPrice } from '@/lib/format';
+import type { IdParams } from '@/lib/params';
+import { getCurrentUser, getTicket } from '@/lib/server-api';
+
+export async function generateMetadata({ params }: { params: IdParams }): Promise<Metadata> {
+  const ticket = await getTicket((await params).id);
+  return { title: ticket?.title ?? 'Ticket not found' };
+}
+
+export default async function TicketPage({ params }: { params: IdParams }) {
+  const { id } = await params;
+  const [ticket, user] = await Promise.all([getTicket(id), getCurrentUser()]);
+  if (!ticket) notFound();
+
+  const reserved = ticket.orderId !== null;
+  const isSeller = user?.id === ticket.userId;
+
+  return (
+    <div className="narrow">
+      <article className="card ticket-detail" aria-labelledby="ticket-heading">
+        <p className="eyebrow">Ticket</p>
+        <h1 id="ticket-heading">{ticket.title}</h1>
+        <dl className="facts">
+          <div>
+            <dt>Price</dt>
+            <dd className="price">{formatPrice(ticket.price)}</dd>
+          </div>
+          <div>
+            <dt>Status</dt>
+            <dd>
+              <span className={`badge ${reserved ? 'badge-reserved' : 'badge-available'}`}>
+                {reserved ? 'Reserved' : 'Available'}
+              </span>
+            </dd>
+          </div>
+        </dl>
+
+        <div className="ticket-actions">
+          {reserved ? (
+            <p className="notice notice-warning">This ticket is reserved</p>
+          ) : isSeller ? (
+            <>
+              <p className="muted">You are selling this ticket.</p>
+              <Link href={`/tickets/${ticket.id}/edit`} className="button button-secondary">
+                Edit
+              </Link>
+            </>
+          ) : user ? (
+            <PurchaseButton ticketId={ticket.id} />
+          ) : (
+            <Link href={`/auth/signin?next=${encodeURIComponent(`/tickets/${ticket.id}`)}`} className="button button-primary button-lg">
+              Sign in to buy
+            </Link>
+          )}
+        </div>
+      </article>
+      <p className="back-link">
+        <Link href="/">Back to all tickets</Link>
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,194 @@
+'use client';
+
+import dynamic from 'next/dynamic';
+import Link from 'next/link';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { api, sleep } from '@/lib/browser-api';
+import { formatCountdown, formatPrice, orderStatusLabel } from '@/lib/format';
+import type { Order } from '@/lib/types';
+import { SandboxPaymentForm } from './sandbox-payment-form';
+
+// Stripe's code is only fetched when a publishable key is configured, and only in the browser.
+const StripePaymentForm = dynamic(() => import('./stripe-payment-form'), {
+  ssr: false,
+  loading: () => <p className="muted">Loading the card form…</p>,
+});
+
+const isLive = (order: Order) => order.status === 'created' || order.status === 'awaiting:payment';
+
+/**
+ * One order: its countdown, the payment form while it can be paid, and its final state.
+ * The order is re-read from GET /api/orders/:id when something may have changed it: after a
+ * payment (payment.created reaches orders asynchronously), and when its time runs out.
+ */
+export function OrderView({
+  initialOrder,
+  serverNow,
+  stripeKey,
+}: {
+  initialOrder: Order;
+  /** The server's clock when the page was rendered, so the first render matches on both sides. */
+  serverNow: number;
+  stripeKey?: string | undefined;
+}) {
+  const [order, setOrder] = useState(initialOrder);
+  const [now, setNow] = useState(serverNow);
+  const [confirming, setConfirming] = useState(false);
+  const [cancelling, setCancelling] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const mounted = useRef(true);
+
+  const expiresAt = Date.parse(order.expiresAt);
+  const secondsLeft = Math.max(0, Math.ceil((expiresAt - now) / 1000));
+  const live = isLive(order);
+  const timeUp = secondsLeft === 0;
+
+  useEffect(() => {
+    mounted.current = true;
+    return () => {
+      mounted.current = false;
+    };
+  }, []);
+
+  // The countdown ticks every second while the order can still change.
+  useEffect(() => {
+    setNow(Date.now());
+    if (!live) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [live]);
+
+  /** Re-reads the order until `done` holds or the attempts run out. */
+  const pollOrder = useCallback(
+    async (done: (o: Order) => boolean, attempts: number, intervalMs: number) => {
+      for (let i = 0; i < attempts && mounted.current; i++) {
+        const res = await api<Order>('GET', `/api/orders/${initialOrder.id}`);
+        if (res.ok && mounted.current) {
+          setOrder(res.data);
+          if (done(res.data)) return true;
+        }
+        await sleep(intervalMs);
+      }
+      return false;
+    },
+    [initialOrder.id],
+  );
+
+  // Time is up: the expiration service cancels the order within a moment; show that when it lands.
+  useEffect(() => {
+    if (!live || !timeUp) return;
+    void pollOrder((o) => !isLive(o), 15, 1000);
+  }, [live, timeUp, pollOrder]);
+
+  const onPaid = useCallback(async () => {
+    setConfirming(true);
+    const ok = await pollOrder((o) => o.status === 'complete', 40, 500);
+    if (!mounted.current) return;
+    setConfirming(false);
+    if (!ok) setNotice('Your payment was received; the order will show as paid in a moment. Reload the page to check.');
+  }, [pollOrder]);
+
+  const onRefused = useCallback(() => {
+    void pollOrder(() => true, 1, 0);
+  }, [pollOrder]);
+
+  async function cancel() {
+    setCancelling(true);
+    setNotice(null);
+    const res = await api('DELETE', `/api/orders/${order.id}`);
+    if (!res.ok) setNotice(res.errors.map((e) => e.message).join(' '));
+    await pollOrder(() => true, 1, 0);
+    if (mounted.current) setCancelling(false);
+  }
+
+  return (
+    <article className="card order" aria-labelledby="order-heading">
+      <header className="order-header">
+        <p className="eyebrow">Order</p>
+        <h1 id="order-heading">{order.ticket.title}</h1>
+        <dl className="facts">
+          <div>
+            <dt>Price</dt>
+            <dd className="price">{formatPrice(order.ticket.price)}</dd>
+          </div>
+          <div>
+            <dt>Status</dt>
+            <dd>
+              <span className={`badge badge-${order.status.replace(':', '-')}`}>{orderStatusLabel(order.status)}</span>
+            </dd>
+          </div>
+        </dl>
+      </header>
+
+      {notice && (
+        <p className="notice notice-info" role="status">
+          {notice}
+        </p>
+      )}
+
+      {order.status === 'complete' && (
+        <div className="notice notice-success outcome" role="status">
+          <p className="outcome-title">Paid — your ticket is confirmed</p>
+          <p>
+            Enjoy the event! <Link href="/orders">See all your orders</Link>
+          </p>
+        </div>
+      )}
+
+      {order.status === 'cancelled' && (
+        <div className="notice notice-neutral outcome" role="status">
+          <p className="outcome-title">{now >= expiresAt ? 'This order expired' : 'This order was cancelled'}</p>
+          <p>
+            The ticket was released. <Link href={`/tickets/${order.ticket.id}`}>See the ticket</Link> or{' '}
+            <Link href="/">browse tickets</Link>.
+          </p>
+        </div>
+      )}
+
+      {live && (
+        <>
+          <div className={`countdown${timeUp ? ' countdown-over' : secondsLeft <= 60 ? ' countdown-soon' : ''}`}>
+            <span className="countdown-label" id="countdown-label">
+              Time left to pay
+            </span>
+            <span className="countdown-value" role="timer" aria-labelledby="countdown-label" aria-live="off">
+              {timeUp ? 'Expired' : formatCountdown(secondsLeft)}
+            </span>
+          </div>
+
+          {timeUp ? (
+            <div className="notice notice-neutral outcome" role="status">
+              <p className="outcome-title">This order expired</p>
+              <p>
+                The reservation ran out before payment. <Link href="/">Browse tickets</Link>
+              </p>
+            </div>
+          ) : confirming ? (
+            <p className="notice notice-info" role="status" aria-busy="true">
+              Payment received. Confirming your order…
+            </p>
+          ) : (
+            <>
+              {stripeKey ? (
+                <StripePaymentForm
+                  publishableKey={stripeKey}
+                  orderId={order.id}
+                  price={order.ticket.price}
+                  onPaid={onPaid}
+                  onRefused={onRefused}
+                />
+              ) : (
+                <SandboxPaymentForm orderId={order.id} price={order.ticket.price} onPaid={onPaid} onRefused={onRefused} />
+              )}
+              <div className="order-secondary">
+                <button type="button" className="button button-danger-ghost" onClick={cancel} disabled={cancelling} aria-busy={cancelling || undefined}>
+                  Cancel order
+                </button>
+              </div>
+            </>
+          )}
+        </>
+      )}
+    </article>
+  );
+}
