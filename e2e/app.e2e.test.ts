@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { eventually, NATS_URL } from '@ticketing/common/testkit';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, newVisitor, screenshot } from './browser.js';
+import { Launcher, processesMentioning } from './launcher.js';
+
+/**
+ * The app as a person uses it: `npm start` (every service, the production client build, the
+ * front door) and Debian's Chromium. Short reservation window so expiry can be watched.
+ */
+const WINDOW_SECONDS = 15;
+const run = randomBytes(4).toString('hex');
+const dataDir = mkdtempSync(join(tmpdir(), 'ticketing-start-'));
+// As root, PostgreSQL runs as its own user, who must be able to reach its data directory.
+chmodSync(dataDir, 0o755);
+const env = {
+  NATS_STREAM: `E2E_APP_${run}`,
+  NATS_SUBJECT_PREFIX: `app${run}.`,
+  EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS),
+  LOG_LEVEL: 'warn',
+};
+const password = 'correct horse battery';
+const email = (who: string) => `${who}-${run}@example.com`;
+
+let launcher: Launcher;
+let browser: Browser;
+beforeAll(async () => {
+  // The first start on a fresh clone builds the client (next build).
+  launcher = await Launcher.start({ dataDir, env, name: `app-${run}` });
+  browser = await launchBrowser();
+}, 300_000);
+afterAll(async () => {
+  await browser?.close();
+  if (launcher) await launcher.interrupt().catch(() => {});
+  const nc = await connect({ servers: NATS_URL });
+  await (await jetstreamManager(nc)).streams.delete(env.NATS_STREAM).catch(() => false);
+  await nc.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function signUp(page: Page, address: string) {
+  await page.goto('/auth/signup');
+  await page.getByLabel('Email').fill(address);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.waitForURL('/');
+  await page.getByText(address).waitFor();
+}
+
+async function signIn(page: Page, address: string) {
+  await page.goto('/auth/signin');
+  await page.getByLabel('Email').fill(address);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL('/');
+  await page.getByText(address).waitFor();
+}
+
+async function sell(page: Page, title: string, price: string): Promise<string> {
+  await page.getByRole('link', { name: 'Sell tickets' }).click();
+  await page.waitForURL('**/tickets/new');
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Price').fill(price);
+  await page.getByRole('button', { name: 'Sell ticket' }).click();
+  await page.waitForURL(/\/tickets\/[0-9a-f-]{36}$/);
+  await page.getByRole('heading', { name: title }).waitFor();
+  return page.url();
+}
+
+/** Opens the ticket and presses Purchase, waiting for the orders service to know the ticket. */
+async function purchase(page: Page, ticketUrl: string) {
+  for (let attempt = 0; ; attempt++) {
+    await page.goto(ticketUrl);
+    await page.getByRole('button', { name: 'Purchase' }).click();
+    const landed = await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/, { timeout: 3000 }).then(
+      () => true,
+      () => false,
+    );
+    if (landed) return page.url();
+    if (attempt > 10) throw new Error('could not purchase the ticket');
+  }
+}
+
+describe('buying a ticket in the browser', () => {
+  it('when a seller sells and a buyer buys and pays, then the order is complete and the ticket leaves the list', async () => {
+    const title = `Concert ${run}`;
+    const seller = await newVisitor(browser, launcher.url);
+    await seller.goto('/');
+    await screenshot(seller, 'home-signed-out');
+    await signUp(seller, email('seller'));
+    const ticketUrl = await sell(seller, title, '42.50');
+    await expect(seller.getByText('$42.50')).toBeTruthy();
+    await seller.goto('/');
+    await seller.getByRole('link', { name: new RegExp(title) }).waitFor();
+    await screenshot(seller, 'home-with-tickets');
+
+    const buyer = await newVisitor(browser, launcher.url, 375);
+    await signUp(buyer, email('buyer'));
+    await buyer.getByRole('button', { name: 'Sign out' }).click();
+    await buyer.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
+    await signIn(buyer, email('buyer'));
+    const orderUrl = await purchase(buyer, ticketUrl);
+
+    const timer = buyer.getByRole('timer', { name: 'Time left to pay' });
+    const first = await timer.textContent();
+    expect(first).toMatch(/^0:1\d$|^0:0\d$/);
+    await buyer.waitForTimeout(1500);
+    expect(await timer.textContent()).not.toBe(first);
+    await screenshot(buyer, 'order-payable-phone');
+
+    await buyer.getByRole('radio', { name: /Visa \(succeeds\)/ }).check();
+    await buyer.getByRole('button', { name: /^Pay/ }).click();
+    await buyer.getByText('Paid — your ticket is confirmed').waitFor({ timeout: 15_000 });
+    await screenshot(buyer, 'order-complete-phone');
+
+    await buyer.goto('/orders');
+    await buyer.getByRole('link', { name: new RegExp(title) }).waitFor();
+    await buyer.getByText('Paid', { exact: true }).waitFor();
+    await buyer.goto('/');
+    await buyer.getByRole('heading', { name: 'Tickets for sale' }).waitFor();
+    expect(await buyer.getByRole('link', { name: new RegExp(title) }).count()).toBe(0);
+    expect(orderUrl).toContain('/orders/');
+  });
+
+  it('when the card is declined, then the error shows and the order can still be paid', async () => {
+    const seller = await newVisitor(browser, launcher.url);
+    await signUp(seller, email('seller2'));
+    const ticketUrl = await sell(seller, `Play ${run}`, '15');
+    const buyer = await newVisitor(browser, launcher.url);
+    await signUp(buyer, email('buyer2'));
+    await purchase(buyer, ticketUrl);
+
+    await buyer.getByRole('radio', { name: /Declined card/ }).check();
+    await buyer.getByRole('button', { name: /^Pay/ }).click();
+    await buyer.getByRole('alert').filter({ hasText: 'Your card was declined' }).waitFor();
+    await screenshot(buyer, 'order-declined');
+    expect(await buyer.getByRole('button', { name: /^Pay/ }).isEnabled()).toBe(true);
+
+    await buyer.getByRole('radio', { name: /Mastercard \(succeeds\)/ }).check();
+    await buyer.getByRole('button', { name: /^Pay/ }).click();
+    await buyer.getByText('Paid — your ticket is confirmed').waitFor({ timeout: 15_000 });
+  });
+
+  it('when the reservation window passes unpaid, then the order shows as expired and the ticket is for sale again', async () => {
+    const seller = await newVisitor(browser, launcher.url);
+    await signUp(seller, email('seller3'));
+    const ticketUrl = await sell(seller, `Match ${run}`, '9.99');
+    const buyer = await newVisitor(browser, launcher.url);
+    await signUp(buyer, email('buyer3'));
+    await purchase(buyer, ticketUrl);
+
+    // The countdown runs out and the page follows the order to its cancelled state.
+    await buyer.getByText('This order expired').waitFor({ timeout: (WINDOW_SECONDS + 15) * 1000 });
+    expect(await buyer.getByRole('timer').innerText()).toBe('Expired');
+    await screenshot(buyer, 'order-expired');
+    expect(await buyer.getByRole('button', { name: /^Pay/ }).count()).toBe(0);
+    await buyer.goto(ticketUrl);
+    await buyer.getByRole('button', { name: 'Purchase' }).waitFor({ timeout: 15_000 });
+  }, 60_000);
+
+  it('when forms are filled in wrongly, then the API’s messages appear next to the fields', async () => {
+    const visitor = await newVisitor(browser, launcher.url);
+    await visitor.goto('/auth/signup');
+    await visitor.getByLabel('Email').fill('not-an-email');
+    await visitor.getByLabel('Password').fill('short');
+    await visitor.getByRole('button', { name: 'Sign up' }).click();
+    await expect(describedBy(visitor, 'Email')).resolves.toMatch(/email/i);
+    await expect(describedBy(visitor, 'Password')).resolves.toMatch(/at least 8/);
+    await screenshot(visitor, 'signup-errors');
+
+    await signUp(visitor, email('seller4'));
+    await visitor.goto('/tickets/new');
+    await visitor.getByLabel('Title').fill('   ');
+    await visitor.getByLabel('Price').fill('12.345');
+    await visitor.getByRole('button', { name: 'Sell ticket' }).click();
+    await expect(describedBy(visitor, 'Title')).resolves.toMatch(/Title is required/);
+    await expect(describedBy(visitor, 'Price')).resolves.toMatch(/at most 2 decimals/);
+    await screenshot(visitor, 'sell-errors');
+  });
+
+  it('when a user signs out, then the header offers sign-in again and pages that need a user send them to it', async () => {
+    const visitor = await newVisitor(browser, launcher.url);
+    await signUp(visitor, email('leaver'));
+    await visitor.getByRole('button', { name: 'Sign out' }).click();
+    await visitor.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
+    expect(await visitor.getByText(email('leaver')).count()).toBe(0);
+    await visitor.goto('/orders');
+    await visitor.waitForURL(/\/auth\/signin/);
+  });
+});
+
+describe('npm start itself', () => {
+  it('when Ctrl-C is pressed, then everything stops, and the next start finds the data it left', async () => {
+    await launcher.interrupt();
+    // Every process it started (services, client, PostgreSQL) is gone, shortly.
+    await eventually(() => processesMentioning(dataDir).length === 0, { timeoutMs: 30_000, what: 'all processes to stop' });
+    expect(readFileSync(launcher.logFile, 'utf8')).toContain('ticketing | stopped');
+
+    launcher = await Launcher.start({ dataDir, env, name: `app-${run}-again` });
+    const page = await newVisitor(browser, launcher.url);
+    await signIn(page, email('seller'));
+    await page.goto('/orders');
+    await page.getByRole('heading', { name: 'My orders' }).waitFor();
+  }, 120_000);
+});
+
+/** The text of the element that describes a labelled field (its error message). */
+async function describedBy(page: Page, label: string): Promise<string> {
+  const field = page.getByLabel(label, { exact: true });
+  await page.waitForFunction(
+    (el) => Boolean(el?.getAttribute('aria-describedby')),
+    await field.elementHandle(),
+  );
+  const ids = (await field.getAttribute('aria-describedby'))!.split(' ');
+  const texts = await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).textContent()));
+  return texts.join(' ');
+}
