@@ -1,0 +1,117 @@
+/**
+ * The Dockerfiles, without a Docker engine: `dockerfile-utils lint`, the image rules
+ * (pinned Node.js 22 base, multi-stage, dev target, non-root, compiled JavaScript, no dev
+ * dependencies at run time), and the .dockerignore that keeps the context small and secret-free.
+ * Each check also runs on a broken stand-in from fixtures/broken/.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { dockerfileStages, imageRuleProblems, lint, parseDockerfile } from './support/dockerfile.js';
+import { fixturesDir, imagedWorkspaces, read, repoRoot } from './support/repo.js';
+
+const NODE_MAJOR = 22; // DESIGN.md: container images on Node 22 LTS
+const dockerfiles = imagedWorkspaces().map((w) => ({ workspace: w, path: join(repoRoot, w, 'Dockerfile') }));
+const dependsOnCommon = (w: string) =>
+  '@ticketing/common' in ((JSON.parse(read(`${w}/package.json`)) as { dependencies?: Record<string, string> }).dependencies ?? {});
+
+describe('dockerfile-utils lint', () => {
+  it('when every Dockerfile is linted, then none has an error or a warning', () => {
+    for (const { path } of dockerfiles) expect({ path, problems: lint(path) }).toEqual({ path, problems: [] });
+  });
+
+  it('when a Dockerfile has malformed instructions, then lint reports each', () => {
+    expect(lint(join(fixturesDir, 'broken', 'Dockerfile.lint'))).toEqual([
+      'line 3: error: Invalid containerPort: web',
+      'line 4: error: COPY requires at least two arguments',
+      'line 5: error: Unknown instruction: RUNN',
+    ]);
+  });
+});
+
+describe('image rules', () => {
+  it('when every Dockerfile is read, then it follows them (and brings common/ in where the workspace needs it)', () => {
+    for (const { workspace, path } of dockerfiles) {
+      const problems = imageRuleProblems(readFileSync(path, 'utf8'), {
+        workspace,
+        nodeMajor: NODE_MAJOR,
+        alsoCopies: dependsOnCommon(workspace) ? ['common'] : [],
+      });
+      expect({ workspace, problems }).toEqual({ workspace, problems: [] });
+    }
+  });
+
+  /** The external base images (not earlier stages) a set of Dockerfiles builds on. */
+  const bases = (paths: string[]) =>
+    [
+      ...new Set(
+        paths.flatMap((path) => {
+          const stages = dockerfileStages(parseDockerfile(readFileSync(path, 'utf8')));
+          const names = new Set(stages.map((s) => s.name));
+          return stages.filter((s) => !names.has(s.from)).map((s) => s.from);
+        }),
+      ),
+    ].sort();
+
+  it('when the Dockerfiles are compared, then they all build on one and the same Node.js image', () => {
+    expect(bases(dockerfiles.map((d) => d.path))).toEqual([expect.stringMatching(new RegExp(`^node:${NODE_MAJOR}\\.\\d+\\.\\d+-`))]);
+  });
+
+  it('when one Dockerfile builds on other images, then the comparison shows them', () => {
+    expect(bases([...dockerfiles.map((d) => d.path), join(fixturesDir, 'broken', 'Dockerfile.rules')])).toEqual([
+      'node:22-slim',
+      expect.stringMatching(/^node:22\.\d+\.\d+-bookworm-slim$/),
+      'node:lts',
+    ]);
+  });
+
+  it('when a Dockerfile breaks them, then the check names each rule', () => {
+    const text = readFileSync(join(fixturesDir, 'broken', 'Dockerfile.rules'), 'utf8');
+    expect(imageRuleProblems(text, { workspace: 'tickets', nodeMajor: NODE_MAJOR, alsoCopies: ['common'] })).toEqual([
+      'stage build: base image node:22-slim is not node:22.x.y pinned to a release',
+      'stage ?: base image node:lts is not node:22.x.y pinned to a release',
+      'has no dev stage for skaffold dev',
+      'final stage: runs as root (no USER)',
+      'final stage: runs "npx tsx tickets/src/main.ts", not compiled JavaScript',
+      'final stage: installs dependencies without leaving out dev dependencies',
+      'never runs npm ci (the root lockfile)',
+      'does not copy common/ from the context',
+    ]);
+  });
+});
+
+describe('.dockerignore', () => {
+  /** What must never reach a build context: installs, builds, local data, git, secrets. */
+  const required = ['**/node_modules', '**/dist', '**/.next', '.data', '.git', '.env', 'infra/k8s/overlays/dev/secrets'];
+  const missing = (text: string) => {
+    const lines = new Set(text.split('\n').map((l) => l.trim()));
+    return required.filter((p) => !lines.has(p) && !lines.has(p.replace('**/', '')));
+  };
+
+  it('when the root .dockerignore is read, then it leaves out installs, builds, local data, git and secrets', () => {
+    expect(missing(read('.dockerignore'))).toEqual([]);
+  });
+
+  it('when one leaves them in, then the check names each', () => {
+    expect(missing(readFileSync(join(fixturesDir, 'broken', 'dockerignore'), 'utf8'))).toEqual([
+      '**/node_modules',
+      '**/.next',
+      '.data',
+      '.env',
+      'infra/k8s/overlays/dev/secrets',
+    ]);
+  });
+
+  it('when the images are built, then nothing they COPY from the context is ignored', () => {
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+    for (const { path } of dockerfiles) {
+      const sources = parseDockerfile(readFileSync(path, 'utf8'))
+        .filter((i) => i.keyword === 'COPY' && !i.args.some((a) => a.startsWith('--from')))
+        .flatMap((i) => i.args.filter((a) => !a.startsWith('--')).slice(0, -1));
+      for (const src of sources) expect({ src, ignoredBy: ignored.filter((p) => src.replace(/\/$/, '') === p) }).toEqual({ src, ignoredBy: [] });
+    }
+  });
+});

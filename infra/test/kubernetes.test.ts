@@ -1,0 +1,340 @@
+/**
+ * The Kubernetes manifests, rendered from infra/k8s with `kubectl kustomize`, checked offline:
+ * schema, types, cross-references, hardening, availability, network policies and each
+ * service's configuration. Every check is also run on a deliberately broken kustomization
+ * (infra/test/fixtures/broken/k8s/) to prove it can fail.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  availability,
+  configReferences,
+  crossReferences,
+  hardening,
+  images,
+  ingressReferences,
+  ingressRoutes,
+  networkPolicyReferences,
+  probeReferences,
+  scalingReferences,
+  secretNamesReferenced,
+  serviceReferences,
+  urlReferences,
+  workloadReferences,
+  workspaceOfImage,
+} from './support/k8s-checks.js';
+import { deployments, envValues, find, podTemplates } from './support/k8s.js';
+import { schemaProblems, typeProblems } from './support/kube-schema.js';
+import { idOf, RenderError, Workspace, type K8sObject, type Rendered } from './support/kustomize.js';
+import { allowedConnections, neededConnections } from './support/network.js';
+import { apiRoutes, imagedWorkspaces, repoRoot, services } from './support/repo.js';
+import { configProblems } from './support/service-config.js';
+import { loadSkaffold } from './support/skaffold.js';
+
+let ws: Workspace;
+let rendered: Rendered;
+let dev: K8sObject[];
+let prod: K8sObject[];
+let types: string[];
+
+beforeAll(async () => {
+  ws = new Workspace();
+  rendered = await ws.renderAll();
+  ({ dev, prod } = rendered);
+  // One tsc run for the real overlays and the broken fixtures; problems are labelled by set.
+  types = typeProblems({
+    dev,
+    prod,
+    misspelled: rendered.broken('types-misspelled'),
+    'removed-api': rendered.broken('types-removed-api'),
+  });
+}, 120_000);
+afterAll(() => ws?.remove());
+
+const broken = (name: string) => rendered.broken(name);
+const unhashed = (name: string) => name.replace(/-[a-z0-9]{10}$/, '');
+
+describe('rendering with kubectl kustomize', () => {
+  it('when each overlay is rendered, then it holds a Deployment and Service per image, NATS, one PostgreSQL per service and the Ingress', () => {
+    for (const objects of [dev, prod]) {
+      const ids = objects.map(idOf);
+      for (const w of imagedWorkspaces()) expect(ids).toEqual(expect.arrayContaining([`Deployment/${w}`, `Service/${w}`, `ServiceAccount/${w}`]));
+      for (const s of services()) expect(ids).toEqual(expect.arrayContaining([`StatefulSet/${s}-postgres`, `Service/${s}-postgres`]));
+      expect(ids).toEqual(expect.arrayContaining(['StatefulSet/nats', 'Service/nats', 'Ingress/ticketing']));
+    }
+  });
+
+  it('when a kustomization names a manifest that does not exist, then rendering fails naming it', () => {
+    expect(() => broken('missing-resource')).toThrow(RenderError);
+    expect(() => broken('missing-resource')).toThrow(/tickets-worker\.yaml/);
+  });
+});
+
+describe('the Kubernetes API schema (kubernetes-models)', () => {
+  it('when the overlays are validated, then every object passes', async () => {
+    expect(await schemaProblems(dev)).toEqual([]);
+    expect(await schemaProblems(prod)).toEqual([]);
+  });
+
+  it('when a Deployment lacks its selector and has mistyped fields, then validation names each', async () => {
+    const problems = await schemaProblems(broken('schema'));
+    expect(problems).toEqual([expect.stringMatching(/^Deployment\/reporting: .*must have required property '?selector'?/)]);
+    expect(problems[0]).toMatch(/replicas must be integer/);
+    expect(problems[0]).toMatch(/containerPort must be integer/);
+  });
+
+  it('when optional fields are misspelled, then the JSON schema lets them through (the gap the tsc check closes)', async () => {
+    expect(await schemaProblems(broken('types-misspelled'))).toEqual([]);
+  });
+});
+
+describe('kubernetes-types, checked by tsc', () => {
+  it('when every object of both overlays is typed as its kind, then it compiles', () => {
+    expect(types.filter((p) => /^(dev|prod) /.test(p))).toEqual([]);
+  });
+
+  it('when fields are misspelled or an apiVersion was removed from Kubernetes, then tsc fails naming them', () => {
+    expect(types.filter((p) => !/^(dev|prod) /.test(p)).sort()).toEqual([
+      expect.stringMatching(/^misspelled Deployment\/orders: error TS2353: .*'"?readinesProbe"?'/),
+      expect.stringMatching(/^misspelled Deployment\/tickets: error TS2353: .*'"?terminationGracePeriodSecond"?'/),
+      expect.stringMatching(/^removed-api PodDisruptionBudget\/tickets: error TS2307: Cannot find module 'kubernetes-types\/policy\/v1beta1/),
+    ]);
+  });
+});
+
+describe('cross-references', () => {
+  it('when the dev overlay (its secrets generated) is checked, then every reference resolves', () => {
+    expect(crossReferences(dev)).toEqual([]);
+  });
+
+  it('when the prod overlay is checked, then every reference resolves but the secrets created outside it', () => {
+    const external = secretNamesReferenced(prod);
+    expect(crossReferences(prod, { externalSecrets: external })).toEqual([]);
+    // Those are the dev overlay's generated secrets, plus the TLS certificate.
+    const generated = secretNamesReferenced(dev).map(unhashed);
+    expect(external.filter((s) => !generated.includes(s))).toEqual(['ticketing-tls']);
+  });
+
+  it('when the prod overlay needs secrets created by hand, then docs/deploy.md names each one', () => {
+    const docs = readFileSync(join(repoRoot, 'docs', 'deploy.md'), 'utf8');
+    const undocumented = (text: string) => secretNamesReferenced(prod).filter((s) => !text.includes(`\`${s}\``));
+    expect(undocumented(docs)).toEqual([]);
+    expect(undocumented('Create `session-keys` and `auth-db`.')).toContain('tickets-db');
+  });
+
+  it('when a workload names a ServiceAccount or governing Service that does not exist, then the check names each', () => {
+    expect(workloadReferences(broken('workload'))).toEqual([
+      'Deployment/tickets: ServiceAccount ticket-runner does not exist',
+      'StatefulSet/nats: its governing Service nats-headless does not exist',
+    ]);
+  });
+
+  it('when a Service selects pods that do not exist, then the check names it', () => {
+    expect(serviceReferences(broken('service-selector'))).toEqual([expect.stringMatching(/^Service\/tickets: selector .* matches no pod template/)]);
+  });
+
+  it('when a Service targets a port its pods do not expose, then the check names it', () => {
+    expect(serviceReferences(broken('service-port'))).toEqual([expect.stringMatching(/^Service\/orders: port http targets web/)]);
+  });
+
+  it('when an Ingress backend names a missing Service or port, then the check names both', () => {
+    expect(ingressReferences(broken('ingress-backend'))).toEqual([
+      expect.stringMatching(/\/api\/payments goes to Service paymnts, which does not exist/),
+      expect.stringMatching(/\/ goes to port web of Service client, which has no such port/),
+    ]);
+  });
+
+  it('when an autoscaler or a disruption budget targets nothing, then the check names it', () => {
+    expect(scalingReferences(broken('autoscaler-target'))).toEqual([expect.stringMatching(/^HorizontalPodAutoscaler\/auth: scales .*authentication/)]);
+    expect(scalingReferences(broken('disruption-budget'))).toEqual([expect.stringMatching(/^PodDisruptionBudget\/orders: its selector matches no pod/)]);
+  });
+
+  it('when a pod reads a Secret or ConfigMap that does not exist, then the check names each', () => {
+    expect(configReferences(broken('missing-config'))).toEqual([
+      expect.stringMatching(/^Deployment\/orders container server: ConfigMap orders-settings does not exist/),
+      expect.stringMatching(/^Deployment\/tickets container server env JWT_PUBLIC_KEY: Secret session-key does not exist/),
+      'Deployment/tickets container server: mounts volume cache, which is not declared',
+    ]);
+  });
+
+  it('when a probe asks a path the server does not serve, on a port it does not have, then the check names both', () => {
+    expect(probeReferences(broken('probe-endpoint'))).toEqual([
+      expect.stringMatching(/^Deployment\/payments container server readiness probe: port metrics is not a port/),
+      expect.stringMatching(/^Deployment\/payments container server readiness probe: \/ready is not an endpoint it serves/),
+    ]);
+  });
+
+  it('when a network policy selects no pods, then the check names it', () => {
+    expect(networkPolicyReferences(broken('network-policy-reference'))).toEqual([
+      'NetworkPolicy/reporting: podSelector matches no pod template',
+    ]);
+  });
+
+  it('when a service URL names a port its Service lacks, or a database it is not created with, then the check names both', () => {
+    expect(urlReferences(broken('url'))).toEqual([
+      expect.stringMatching(/^Deployment\/client container server AUTH_URL: Service auth has no port 4000/),
+      expect.stringMatching(/^Deployment\/tickets container server DATABASE_URL: its user, database or password differ/),
+    ]);
+    // The database's own probe asks for the database by its old name too.
+    expect(probeReferences(broken('url'))).toEqual([
+      expect.stringMatching(/^StatefulSet\/tickets-postgres container postgres liveness probe: checks user tickets \/ database tickets, the server creates tickets \/ ticketing/),
+      expect.stringMatching(/readiness probe: checks user tickets/),
+      expect.stringMatching(/startup probe: checks user tickets/),
+    ]);
+  });
+
+  it('when the Ingress is checked, then each API prefix goes to the service whose routes answer it, and the rest to the client', () => {
+    expect([...apiRoutes().keys()]).toEqual(expect.arrayContaining(['/api/users', '/api/tickets', '/api/orders', '/api/payments']));
+    expect(ingressRoutes(dev)).toEqual([]);
+    expect(ingressRoutes(prod)).toEqual([]);
+    expect(ingressRoutes(broken('routes'))).toEqual([
+      expect.stringMatching(/\/api\/users should go to auth, goes to nothing/),
+      expect.stringMatching(/\/api\/orders should go to orders, goes to tickets/),
+    ]);
+  });
+});
+
+describe('images', () => {
+  const artifacts = () => (loadSkaffold().build?.artifacts ?? []).map((a) => a.image);
+
+  it('when the manifests are checked, then every image is a skaffold artifact or pinned to a release, and every artifact runs', () => {
+    expect(images(dev, artifacts())).toEqual([]);
+    expect(images(prod, artifacts())).toEqual([]);
+    for (const objects of [dev, prod]) {
+      const used = podTemplates(objects).flatMap((p) => p.spec.containers.map((c) => c.image));
+      expect(used).toEqual(expect.arrayContaining(artifacts()));
+    }
+  });
+
+  it('when an image is not built by skaffold or floats on a tag, then the check names it', () => {
+    expect(images(broken('images'), artifacts())).toEqual([
+      'Deployment/tickets container server: image ticketing/tikets is not an artifact in skaffold.yaml',
+      'StatefulSet/nats container nats: image nats:latest is not pinned to a release',
+    ]);
+  });
+});
+
+describe('hardening', () => {
+  it('when the prod overlay is checked, then every container is non-root, read-only, unprivileged, limited and probed', () => {
+    expect(hardening(prod)).toEqual([]);
+  });
+
+  it('when the dev overlay is checked, then only the synced service containers have a writable root filesystem', () => {
+    const synced = (pod: { owner: string }, c: { name: string; image?: string }) => c.name === 'server' && workspaceOfImage(c.image ?? '') !== undefined;
+    expect(hardening(dev, { writableRoot: synced })).toEqual([]);
+    expect(hardening(dev).every((p) => /container server: readOnlyRootFilesystem is not true/.test(p))).toBe(true);
+    expect(hardening(dev)).toHaveLength(imagedWorkspaces().length);
+  });
+
+  it('when a container is weakened, then the check names each weakness', () => {
+    expect(hardening(broken('hardening'))).toEqual([
+      'Deployment/orders container server: allowPrivilegeEscalation is not false',
+      'Deployment/orders container server: readOnlyRootFilesystem is not true',
+      'Deployment/orders container server: adds capabilities',
+      'Deployment/orders container server: no cpu limit',
+      'Deployment/orders container server: no memory limit',
+      expect.stringMatching(/^Deployment\/orders container server: terminationGracePeriodSeconds 20 is not longer than the 5 s preStop pause plus the 20 s/),
+    ]);
+  });
+});
+
+describe('availability', () => {
+  it('when the prod overlay is checked, then every Deployment keeps at least 2 pods, autoscales and has a disruption budget', () => {
+    expect(availability(prod)).toEqual([]);
+  });
+
+  it('when the dev overlay is checked, then every Deployment runs one pod', () => {
+    expect(deployments(dev).map((d) => d.spec?.replicas)).toEqual(deployments(dev).map(() => 1));
+  });
+
+  it('when a Deployment runs one pod and another has no budget, then the check names both', () => {
+    expect(availability(broken('availability'))).toEqual([
+      'Deployment/client: no PodDisruptionBudget',
+      expect.stringMatching(/^Deployment\/orders: 1 replica\(s\), needs at least 2/),
+    ]);
+  });
+});
+
+describe('network policies (prod)', () => {
+  const architecture = () => ({
+    apiServices: [...new Set(apiRoutes().values())],
+    services: services(),
+    internet: ['payments'], // Stripe
+  });
+
+  it('when the policies are evaluated, then exactly the connections the architecture needs are allowed', () => {
+    const allowed = [...allowedConnections(prod)].sort();
+    expect(allowed).toEqual([...neededConnections(prod, architecture())].sort());
+    // Spot checks of what stays closed.
+    expect(allowed).not.toContain('client -> tickets-postgres:5432/TCP');
+    expect(allowed).not.toContain('tickets -> orders-postgres:5432/TCP');
+    expect(allowed).not.toContain('payments -> cloud-metadata:80/TCP');
+    expect(allowed).not.toContain('ingress-nginx -> expiration:3000/TCP');
+  });
+
+  it('when the dev overlay is deployed, then it has no policies (everything may talk, as on a laptop)', () => {
+    expect(dev.filter((o) => o.kind === 'NetworkPolicy')).toEqual([]);
+  });
+
+  it('when a policy opens the client\'s egress, then the extra connections show up', () => {
+    const allowed = allowedConnections(broken('network-policy-open'));
+    const needed = neededConnections(prod, architecture());
+    expect([...allowed].filter((c) => !needed.has(c)).sort()).toEqual([
+      'client -> cloud-metadata:80/TCP',
+      'client -> internet:443/TCP',
+      'client -> internet:80/TCP',
+    ]);
+  });
+});
+
+describe("each service's configuration", () => {
+  const container = (objects: K8sObject[], name: string) => {
+    const d = find(objects, 'Deployment', name) as { spec: { template: { spec: { containers: { name: string }[] } } } } | undefined;
+    const c = d?.spec.template.spec.containers.find((x) => x.name === 'server');
+    if (!c) throw new Error(`no server container in Deployment/${name}`);
+    return c;
+  };
+
+  it('when each service validates the environment the dev overlay gives it, then it would start', async () => {
+    for (const s of services()) expect(await configProblems(s, envValues(dev, container(dev, s)))).toEqual([]);
+  });
+
+  it('when each service validates the prod environment (secrets as in dev), then it would start', async () => {
+    for (const s of services()) {
+      const devEnv = envValues(dev, container(dev, s));
+      const prodEnv = envValues(prod, container(prod, s));
+      const secretOnly = Object.fromEntries(Object.entries(devEnv).filter(([k]) => !(k in prodEnv) && /KEY|URL/.test(k)));
+      expect(await configProblems(s, { ...secretOnly, ...prodEnv })).toEqual([]);
+      expect(prodEnv['NODE_ENV']).toBe('production');
+    }
+  });
+
+  it('when the client gets its environment, then it has every service URL and binds all interfaces', () => {
+    const env = envValues(dev, container(dev, 'client'));
+    for (const k of ['AUTH_URL', 'TICKETS_URL', 'ORDERS_URL', 'PAYMENTS_URL']) expect(env[k]).toMatch(/^http:\/\//);
+    expect(env['HOSTNAME']).toBe('0.0.0.0');
+  });
+
+  it('when a shared setting holds a value no service accepts, then every service refuses it by name', async () => {
+    for (const s of services())
+      expect(await configProblems(s, envValues(broken('config'), container(broken('config'), s)))).toEqual([
+        expect.stringMatching(new RegExp(`^${s}: EVENT_ACK_WAIT_SECONDS: `)),
+      ]);
+  });
+});
+
+describe('development secrets (make-dev-secrets.sh)', () => {
+  it('when run again, then it keeps every file it wrote (databases remember their passwords)', () => {
+    const before = readdirSync(ws.devSecrets).map((f) => readFileSync(join(ws.devSecrets, f), 'utf8'));
+    const out = execFileSync('bash', [join(ws.k8s, 'overlays', 'dev', 'make-dev-secrets.sh')], { encoding: 'utf8' });
+    expect(out.trim().split('\n').every((l) => l.startsWith('kept'))).toBe(true);
+    expect(readdirSync(ws.devSecrets).map((f) => readFileSync(join(ws.devSecrets, f), 'utf8'))).toEqual(before);
+  });
+
+  it('when git looks at the secrets folder, then it ignores it', () => {
+    const ignored = execFileSync('git', ['check-ignore', 'infra/k8s/overlays/dev/secrets/jwt-private.env'], { cwd: repoRoot, encoding: 'utf8' });
+    expect(ignored.trim()).toBe('infra/k8s/overlays/dev/secrets/jwt-private.env');
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * skaffold.yaml, checked without Skaffold or a cluster: against Skaffold's published schema,
+ * against the files it names, against the Dockerfiles it builds and the manifests it deploys.
+ * Each check also runs on a broken stand-in from fixtures/broken/skaffold/.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Workspace, type K8sObject } from './support/kustomize.js';
+import { fixturesDir, imagedWorkspaces, repoRoot } from './support/repo.js';
+import {
+  artifactProblems,
+  indexPatchProblems,
+  loadSkaffold,
+  pathProblems,
+  pipelines,
+  portForwardProblems,
+  schemaProblems,
+} from './support/skaffold.js';
+
+const real = loadSkaffold();
+const brokenFile = (name: string) => loadSkaffold(join(fixturesDir, 'broken', 'skaffold', name));
+
+let ws: Workspace;
+let dev: K8sObject[];
+beforeAll(() => {
+  ws = new Workspace();
+  dev = ws.overlay('dev');
+}, 60_000);
+afterAll(() => ws?.remove());
+
+describe('skaffold.yaml', () => {
+  it('when validated against the published skaffold/v4beta13 schema, then it passes', () => {
+    expect(real.apiVersion).toBe('skaffold/v4beta13');
+    expect(schemaProblems(real)).toEqual([]);
+  });
+
+  it('when a field is misspelled, then the schema check names it', () => {
+    const problems = schemaProblems(brokenFile('schema.yaml'));
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/must NOT have additional properties: dockerfil$/), expect.stringMatching(/must NOT have additional properties: resourceNam$/)]));
+  });
+
+  it('when every path it names is looked up, then each exists', () => {
+    expect(pathProblems(real)).toEqual([]);
+  });
+
+  it('when it names a missing Dockerfile, sync folder or kustomization, then the check names each', () => {
+    expect(pathProblems(brokenFile('paths.yaml'))).toEqual([
+      'default ticketing/tickets: Dockerfile tickets/Dockerfile.dev does not exist',
+      'default ticketing/tickets: sync source tickets/source/**/*.ts names no existing folder',
+      'default: kustomize path infra/k8s/overlays/staging has no kustomization.yaml',
+    ]);
+  });
+
+  it('when its profiles are read, then none patches a list item by position', () => {
+    expect(indexPatchProblems(real)).toEqual([]);
+    expect(indexPatchProblems(brokenFile('index-patch.yaml'))).toEqual([
+      'profile prod: patch remove /build/artifacts/0/docker/target picks a list item by index',
+    ]);
+  });
+
+  it('when its artifacts are compared with the Dockerfiles, then dev syncs into the dev stage and prod builds the production stage of every image', () => {
+    expect(artifactProblems(real)).toEqual([]);
+    const names = pipelines(real).map((p) => p.name);
+    expect(names).toEqual(['default', 'profile prod']);
+    // One artifact per workspace with a Dockerfile, in every pipeline.
+    const dockerfiles = readdirSync(repoRoot).filter((d) => imagedWorkspaces().includes(d));
+    for (const { pipeline } of pipelines(real))
+      expect((pipeline.build?.artifacts ?? []).map((a) => a.image).sort()).toEqual(dockerfiles.map((d) => `ticketing/${d}`).sort());
+    expect(real.manifests?.kustomize?.paths).toEqual(['infra/k8s/overlays/dev']);
+    expect(real.profiles?.find((p) => p.name === 'prod')?.manifests?.kustomize?.paths).toEqual(['infra/k8s/overlays/prod']);
+  });
+
+  it('when an artifact names a missing stage, syncs where nothing was copied, or prod builds the dev stage, then the check names each', () => {
+    expect(artifactProblems(brokenFile('artifacts.yaml'))).toEqual([
+      'default ticketing/tickets: target develop is not a stage of tickets/Dockerfile',
+      'default ticketing/orders: sync orders/src/**/*.ts -> /srv lands in /srv/orders/src, which stage dev did not copy there',
+      'profile prod: builds ticketing/orders, ticketing/tickets, the default pipeline ticketing/client, ticketing/orders, ticketing/tickets',
+      'profile prod ticketing/orders: builds target dev, not the production stage',
+    ]);
+  });
+
+  it('when its port-forward is compared with the dev manifests, then the front door it forwards exists', () => {
+    expect(portForwardProblems(real, dev)).toEqual([]);
+    expect(portForwardProblems(brokenFile('port-forward.yaml'), dev)).toEqual([
+      'port-forward: Service front-dor is not in the manifests',
+      'port-forward: Service front-door has no port 80',
+    ]);
+  });
+});
