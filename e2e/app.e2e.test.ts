@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { freePort } from '@ticketing/common/dev';
 import { eventually, NATS_URL } from '@ticketing/common/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +27,7 @@ const env = {
   NATS_SUBJECT_PREFIX: `app${run}.`,
   EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS),
   LOG_LEVEL: 'warn',
+  EVENT_EXPLORER: 'on',
 };
 const password = 'correct horse battery';
 const email = (who: string) => `${who}-${run}@example.com`;
@@ -221,3 +225,100 @@ async function describedBy(page: Page, label: string): Promise<string> {
   const texts = await Promise.all(ids.map((id) => page.locator(`[id="${id}"]`).textContent()));
   return texts.join(' ');
 }
+
+describe('the event explorer (/events)', () => {
+  /** The timeline's events, oldest first: subject, stream sequence, and the services marked as having handled it. */
+  async function timeline(page: Page) {
+    const rows = await page.locator('ol.event-list > li.event').evaluateAll((items) =>
+      items.map((li) => ({
+        subject: li.getAttribute('data-subject') ?? '',
+        seq: Number(li.getAttribute('data-seq')),
+        handledBy: [...li.querySelectorAll('[data-state="handled"]')].map((b) => b.getAttribute('data-service') ?? '').sort(),
+      })),
+    );
+    return rows.sort((a, b) => a.seq - b.seq);
+  }
+
+  /** What a purchase puts on the bus, in order, and the services whose consumers handle each event. */
+  const purchaseFlow = [
+    { subject: 'order.created', handledBy: ['expiration', 'payments', 'tickets'] },
+    { subject: 'ticket.updated', handledBy: ['orders'] },
+    { subject: 'payment.created', handledBy: ['orders'] },
+    { subject: 'order.completed', handledBy: ['payments'] },
+  ];
+
+  it('when a ticket is bought and paid, then the open timeline shows its order.created, ticket.updated, payment.created and order.completed live, in order, each marked with the services that handled it', async () => {
+    const seller = await newVisitor(browser, launcher.url);
+    await signUp(seller, email('seller6'));
+    const ticketUrl = await sell(seller, `Ballet ${run}`, '31.25');
+
+    // A learner opens the explorer from the header before anyone buys, and never reloads it.
+    const learner = await newVisitor(browser, launcher.url);
+    await learner.goto('/');
+    await learner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Events' }).click();
+    await learner.waitForURL('**/events');
+    await learner.getByRole('heading', { name: 'Event explorer' }).waitFor();
+    await learner.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await learner.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
+
+    const buyer = await newVisitor(browser, launcher.url);
+    await signUp(buyer, email('buyer6'));
+    const orderUrl = await purchase(buyer, ticketUrl);
+    const orderId = orderUrl.split('/').pop()!;
+    await buyer.getByRole('radio', { name: /Visa \(succeeds\)/ }).check();
+    await buyer.getByRole('button', { name: /^Pay/ }).click();
+    await buyer.getByText('Paid — your ticket is confirmed').waitFor({ timeout: 15_000 });
+
+    await learner.getByLabel('Order, ticket or any id').fill(orderId);
+    await eventually(
+      async () => JSON.stringify((await timeline(learner)).map(({ subject, handledBy }) => ({ subject, handledBy }))) === JSON.stringify(purchaseFlow),
+      { what: 'the purchase to appear in the explorer, handled', timeoutMs: 20_000 },
+    ).catch(async (err: unknown) => {
+      await screenshot(learner, 'events-purchase-failed');
+      throw new Error(`${String(err)}; timeline: ${JSON.stringify(await timeline(learner))}`);
+    });
+    expect(await learner.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    expect(learner.url()).toContain(`q=${orderId}`);
+
+    // Oldest first, the page reads like the purchase's sequence diagram.
+    await learner.getByLabel('Order', { exact: true }).selectOption('oldest');
+    const subjects = await learner.locator('ol.event-list > li.event').evaluateAll((items) => items.map((li) => li.getAttribute('data-subject')));
+    expect(subjects).toEqual(purchaseFlow.map((e) => e.subject));
+    const orderCreated = learner.locator('ol.event-list > li.event').first();
+    await orderCreated.getByText('Payload and headers').click();
+    await orderCreated.getByText(`"id": "${orderId}"`).waitFor();
+    await screenshot(learner, 'events-purchase');
+
+    // The same view from its URL: replayed from the stream's history, on a phone.
+    const phone = await newVisitor(browser, launcher.url, 375);
+    await phone.goto(`/events?q=${orderId}&order=oldest`);
+    await eventually(async () => (await timeline(phone)).length === purchaseFlow.length, { what: 'the history to load' });
+    expect((await timeline(phone)).map(({ subject, handledBy }) => ({ subject, handledBy }))).toEqual(purchaseFlow);
+    await screenshot(phone, 'events-purchase-phone');
+
+    // Filtering by subject narrows it to one.
+    await phone.getByLabel('Subject').selectOption('payment.created');
+    await eventually(async () => (await timeline(phone)).length === 1, { what: 'the subject filter' });
+  });
+
+  it('when EVENT_EXPLORER is not on, then /events and its stream answer 404 and the header has no link to it', async () => {
+    // The client build npm start made, run alone as in production, without the setting.
+    const server = fileURLToPath(new URL('../client/.next/standalone/client/server.js', import.meta.url));
+    const port = await freePort();
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOSTNAME: '127.0.0.1', NODE_ENV: 'production' };
+    delete childEnv.EVENT_EXPLORER;
+    for (const s of ['AUTH', 'TICKETS', 'ORDERS', 'PAYMENTS']) childEnv[`${s}_URL`] = 'http://127.0.0.1:9';
+    const client = spawn(process.execPath, [server], { env: childEnv, stdio: 'ignore' });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      const page = await eventually(() => fetch(`${base}/events`).catch(() => undefined), { what: 'the client to start' });
+      expect(page.status).toBe(404);
+      expect(await page.text()).not.toContain('href="/events"');
+      const stream = await fetch(`${base}/api/events/stream`);
+      expect(stream.status).toBe(404);
+      expect(await stream.json()).toEqual({ errors: [{ message: 'Not found' }] });
+    } finally {
+      client.kill();
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import { explorerEnabled } from '@/lib/explorer-config';
 import { getCurrentUser } from '@/lib/server-api';
 import type { User } from '@/lib/types';
 import { NavLink } from './nav-link';
@@ -40,6 +41,7 @@ export async function SiteHeader() {
               <NavLink href="/auth/signin">Sign in</NavLink>
             </>
           )}
+          {explorerEnabled() && <NavLink href="/events">Events</NavLink>}
         </nav>
         {user && (
           <>

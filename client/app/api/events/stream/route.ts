@@ -1,0 +1,81 @@
+import { explorerEnabled } from '@/lib/explorer-config';
+import { readBus } from '@/lib/event-bus-reader';
+
+/**
+ * GET /api/events/stream: the event explorer's feed, as server-sent events (see
+ * lib/bus-events.ts for what it sends). `?last=N` (default 500) or `?last=all` chooses the
+ * history; a reconnecting EventSource resumes after its Last-Event-ID. 404 unless
+ * EVENT_EXPLORER is on.
+ */
+export const dynamic = 'force-dynamic';
+
+const DEFAULT_LAST = 500;
+const MAX_LAST = 10_000;
+const KEEP_ALIVE_MS = 15_000;
+
+export function GET(request: Request) {
+  if (!explorerEnabled()) return Response.json({ errors: [{ message: 'Not found' }] }, { status: 404 });
+
+  const lastParam = new URL(request.url).searchParams.get('last');
+  const last = lastParam === 'all' ? 'all' : Math.min(MAX_LAST, Math.max(1, Math.trunc(Number(lastParam)) || DEFAULT_LAST));
+  const resumeAfter = Number(request.headers.get('last-event-id'));
+  const afterSeq = Number.isSafeInteger(resumeAfter) && resumeAfter > 0 ? resumeAfter : undefined;
+
+  const abort = new AbortController();
+  request.signal.addEventListener('abort', () => abort.abort(), { once: true });
+  const encoder = new TextEncoder();
+
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let open = true;
+      const write = (text: string) => {
+        if (!open) return;
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          abort.abort(); // the browser has gone
+        }
+      };
+      const send = (event: string, data: unknown, id?: number) =>
+        write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      // Proxies close idle connections; a comment line every few seconds keeps this one open.
+      const keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+      const close = () => {
+        if (!open) return;
+        open = false;
+        clearInterval(keepAlive);
+        try {
+          controller.close();
+        } catch {
+          // already closed by the runtime
+        }
+      };
+      abort.signal.addEventListener('abort', close, { once: true });
+
+      write('retry: 2000\n\n');
+      readBus(
+        { last, afterSeq, signal: abort.signal },
+        {
+          hello: (hello) => send('hello', hello),
+          event: (event) => send('bus-event', event, event.seq),
+          handled: (update) => send('handled', update),
+          caughtUp: () => send('caught-up', {}),
+        },
+      )
+        .catch((err: unknown) => send('problem', { message: err instanceof Error ? err.message : String(err) }))
+        .finally(close);
+    },
+    cancel() {
+      abort.abort();
+    },
+  });
+
+  return new Response(body, {
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      // no-transform: no compression, which would hold events back in a buffer.
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    },
+  });
+}

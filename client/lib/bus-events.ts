@@ -1,0 +1,103 @@
+/**
+ * What the event explorer's stream (`GET /api/events/stream`, server-sent events) sends, as
+ * both the route handler and the browser see it. See docs/guide/11-event-explorer.md.
+ *
+ *   event: hello      ExplorerHello      once per connection
+ *   event: bus-event  BusEvent           one per message in the stream (SSE id = its sequence)
+ *   event: handled    HandledUpdate      the durable consumers' ack floors, whenever one moves
+ *   event: caught-up  {}                 the history asked for has been sent; the rest is live
+ *   event: problem    { message }        the bus could not be read (the browser retries)
+ */
+
+/** The event subjects of DESIGN.md §4 (common/src/events/contracts.ts), in flow order. */
+export const EVENT_SUBJECTS = [
+  'ticket.created',
+  'ticket.updated',
+  'order.created',
+  'order.cancelled',
+  'order.completed',
+  'expiration.complete',
+  'payment.created',
+] as const;
+
+/** Failed events are republished as `deadletter.<consumer>.<subject>`. */
+export const DEAD_LETTER_PREFIX = 'deadletter.';
+
+export type ExplorerHello = {
+  stream: string;
+  /** The subject prefix of this system ('' by default); subjects below are shown without it. */
+  prefix: string;
+  /** The first sequence this connection sends, and the stream's last one when it opened. */
+  fromSeq: number;
+  lastSeq: number;
+};
+
+export type BusEvent = {
+  /** The stream sequence: JetStream's order of everything published. */
+  seq: number;
+  /** Without the system's subject prefix, e.g. `order.created`. */
+  subject: string;
+  /** When the server stored it (ISO 8601). */
+  time: string;
+  /** Nats-Msg-Id (the event id), traceparent, and a dead letter's reason. */
+  headers: Record<string, string>;
+  /** The JSON body, or the raw text when it is not JSON. */
+  payload: unknown;
+  /** Services with a durable consumer for this subject, and those that have handled it. */
+  listeners: string[];
+  handledBy: string[];
+};
+
+/** One durable consumer, `<service>-<subject with dashes>`: it has handled every event up to ackFloor. */
+export type ConsumerFloor = {
+  name: string;
+  service: string;
+  subject: string;
+  /** Stream sequence of its ack floor: every event of its subject at or below it is acknowledged. */
+  ackFloor: number;
+};
+
+export type HandledUpdate = { consumers: ConsumerFloor[] };
+
+/** Which of `event`'s listeners have handled it, given the latest consumer floors (and what it arrived with). */
+export function handlersOf(event: BusEvent, consumers: ConsumerFloor[]): { listeners: string[]; handledBy: string[] } {
+  const listeners = new Set(event.listeners);
+  const handledBy = new Set(event.handledBy);
+  for (const c of consumers) {
+    if (c.subject !== event.subject) continue;
+    listeners.add(c.service);
+    if (c.ackFloor >= event.seq) handledBy.add(c.service);
+  }
+  const sorted = (s: Set<string>) => [...s].sort();
+  return { listeners: sorted(listeners), handledBy: sorted(handledBy) };
+}
+
+/** The service a durable consumer belongs to: its name without the `-<subject>` suffix. */
+export function serviceOfConsumer(durable: string, subject: string): string {
+  const suffix = `-${subject.replaceAll('.', '-')}`;
+  return durable.endsWith(suffix) && durable.length > suffix.length ? durable.slice(0, -suffix.length) : durable;
+}
+
+/** The filter: a subject (exact, or `deadletter.` for every dead letter) and text found anywhere in the payload or ids. */
+export function matchesFilter(event: BusEvent, filter: { subject: string; text: string }): boolean {
+  if (filter.subject) {
+    if (filter.subject === DEAD_LETTER_PREFIX ? !event.subject.startsWith(DEAD_LETTER_PREFIX) : event.subject !== filter.subject) {
+      return false;
+    }
+  }
+  const text = filter.text.trim().toLowerCase();
+  if (!text) return true;
+  const haystack = [
+    typeof event.payload === 'string' ? event.payload : JSON.stringify(event.payload),
+    event.headers['Nats-Msg-Id'] ?? '',
+    event.headers['traceparent'] ?? '',
+  ]
+    .join('\n')
+    .toLowerCase();
+  return haystack.includes(text);
+}
+
+/** The trace id of a W3C `traceparent` header (`00-<trace id>-<span id>-<flags>`). */
+export function traceIdOf(traceparent: string | undefined): string | undefined {
+  return traceparent ? /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent)?.[1] : undefined;
+}

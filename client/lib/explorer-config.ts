@@ -1,0 +1,20 @@
+import 'server-only';
+
+/**
+ * The event explorer (`/events`) is a development tool: it shows every event on the bus to
+ * anyone who can open the page. It is on only when EVENT_EXPLORER is `on` (or `true`, `1`),
+ * read at request time: `npm start` sets it unless NODE_ENV=production; in Kubernetes the dev
+ * overlay would set it in the client's config. Everywhere else `/events` answers 404.
+ */
+export function explorerEnabled(): boolean {
+  return ['on', 'true', '1', 'yes'].includes((process.env.EVENT_EXPLORER ?? '').trim().toLowerCase());
+}
+
+/** Where the explorer reads events: the same settings the services use (common/src/config/env.ts). */
+export function busSettings() {
+  return {
+    url: process.env.NATS_URL || 'nats://127.0.0.1:4222',
+    stream: process.env.NATS_STREAM || 'TICKETING',
+    prefix: process.env.NATS_SUBJECT_PREFIX ?? '',
+  };
+}
