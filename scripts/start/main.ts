@@ -71,6 +71,9 @@ async function start() {
         TICKETS_URL: base('tickets'),
         ORDERS_URL: base('orders'),
         PAYMENTS_URL: base('payments'),
+        // The event explorer at /events (NATS_STREAM and NATS_SUBJECT_PREFIX come with process.env).
+        NATS_URL: nats!.url,
+        EVENT_EXPLORER: process.env.EVENT_EXPLORER ?? (process.env.NODE_ENV === 'production' ? 'off' : 'on'),
       },
     }, SERVICES.length),
   );
