@@ -137,11 +137,12 @@ export class Bus {
   }
 }
 
+/** JetStream's API error codes for a missing stream and a missing consumer. */
+const STREAM_NOT_FOUND = 10059;
+const CONSUMER_NOT_FOUND = 10014;
+
 function isNotFound(err: unknown): boolean {
-  return (
-    err instanceof JetStreamApiError &&
-    (err.code === 404 || /not found/i.test(err.message))
-  );
+  return err instanceof JetStreamApiError && (err.code === STREAM_NOT_FOUND || err.code === CONSUMER_NOT_FOUND);
 }
 
 async function connectWithRetry(options: BusOptions, logger: Logger): Promise<NatsConnection> {
