@@ -9,7 +9,10 @@ import { connect } from '@nats-io/transport-node';
 import { freePort } from '@ticketing/common/dev';
 import { eventually, NATS_URL } from '@ticketing/common/testkit';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+// A browser, a production client and five services share two cores: give each step room.
+vi.setConfig({ testTimeout: 90_000 });
 import { launchBrowser, newVisitor, screenshot } from './browser.js';
 import { Launcher, processesMentioning } from './launcher.js';
 
