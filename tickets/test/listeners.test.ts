@@ -185,7 +185,7 @@ describe('tickets listeners', () => {
     expect(published.every((u) => u.version === 1)).toBe(true);
     const handled = async (t: Tickets) =>
       (await t.service.metrics.eventsHandled.get()).values
-        .filter((v) => v.labels.subject === 'order.created')
+        .filter((v) => v.labels.subject === 'order.created' && v.labels.result === 'handled')
         .reduce((sum, v) => sum + v.value, 0);
     expect((await handled(one)) + (await handled(two))).toBe(30);
   });
