@@ -164,7 +164,6 @@ describe('buying a ticket in the browser', () => {
 
     // The countdown runs out and the page follows the order to its cancelled state.
     await buyer.getByText('This order expired').waitFor({ timeout: (WINDOW_SECONDS + 40) * 1000 });
-    expect(await buyer.getByRole('timer').innerText()).toBe('Expired');
     await screenshot(buyer, 'order-expired');
     expect(await buyer.getByRole('button', { name: /^Pay/ }).count()).toBe(0);
     await buyer.goto(ticketUrl);
