@@ -88,13 +88,14 @@ export interface TestBus {
   remove(): Promise<void>;
 }
 
-export function createTestBus(): TestBus {
+/** A stream and subject prefix of their own, on the shared NATS server or on `url`. */
+export function createTestBus(url = NATS_URL): TestBus {
   const id = suffix();
-  const env = { NATS_URL, NATS_STREAM: `TEST_${id}`, NATS_SUBJECT_PREFIX: `t${id}.` };
+  const env = { NATS_URL: url, NATS_STREAM: `TEST_${id}`, NATS_SUBJECT_PREFIX: `t${id}.` };
   return {
     env,
     async remove() {
-      const nc = await connect({ servers: NATS_URL });
+      const nc = await connect({ servers: url });
       try {
         const jsm = await jetstreamManager(nc);
         await jsm.streams.delete(env.NATS_STREAM).catch(() => false);
