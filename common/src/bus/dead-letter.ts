@@ -9,7 +9,8 @@ export const deadLetterSubject = (consumer: string, subject: string) =>
 
 /**
  * Moves an event that cannot be handled out of the consumer's way: the original payload is
- * republished with the reason in headers, and the failure is logged at error level.
+ * republished with the reason in headers. Only once that publish succeeded is the event logged
+ * at error level as moved and counted, so the metric never shows an event that is still kept.
  * Returns false when the dead letter could not be published (the caller keeps the event).
  */
 export async function deadLetter(
@@ -17,8 +18,6 @@ export async function deadLetter(
   msg: JsMsg,
   info: { subject: string; consumer: string; eventId: string; reason: string; log: Logger },
 ): Promise<boolean> {
-  info.log.error({ reason: info.reason }, 'event moved to dead letter');
-  service.metrics.eventsDeadLettered.inc({ subject: info.subject });
   try {
     await service.bus.publish(deadLetterSubject(info.consumer, info.subject), msg.data, {
       id: `${info.eventId}:${info.consumer}:dead`,
@@ -30,9 +29,11 @@ export async function deadLetter(
         traceparent: msg.headers?.get('traceparent'),
       },
     });
-    return true;
   } catch (err) {
-    info.log.error({ err }, 'could not publish dead letter; the event will be redelivered');
+    info.log.error({ err, reason: info.reason }, 'could not publish dead letter; the event will be redelivered');
     return false;
   }
+  info.log.error({ reason: info.reason }, 'event moved to dead letter');
+  service.metrics.eventsDeadLettered.inc({ subject: info.subject });
+  return true;
 }
