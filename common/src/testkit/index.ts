@@ -16,6 +16,7 @@ import {
   type ListenerOptions,
   type RunningListeners,
 } from '../bus/listener.js';
+import { deadLetterSubject } from '../bus/dead-letter.js';
 import { baseConfigSchema, loadConfig, type BaseConfig } from '../config/env.js';
 import { createServiceContext, type ServiceContext } from '../service/context.js';
 import { createSessionSigner, SESSION_COOKIE, type CurrentUser } from '../session/session-token.js';
@@ -330,4 +331,56 @@ export async function publishedEvents(t: { service: ServiceContext; bus: TestBus
     { what: 'outbox drained' },
   );
   return (await readStream(t.bus, subject)).map((e) => e.payload);
+}
+
+/** The sum of the samples of `name` whose labels include `labels`, in Prometheus text (GET /metrics); 0 if none. */
+export function metricValue(metricsText: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of metricsText.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    if (Object.entries(labels).every(([k, v]) => found[k] === v)) sum += Number(match[3]);
+  }
+  return sum;
+}
+
+/** Events a listener can never handle: one not JSON at all, one JSON that breaks every event contract. */
+export async function publishPoison(bus: TestBus, subject: string): Promise<{ notJson: string; offContract: string }> {
+  return {
+    notJson: await publishTestEvent(bus, subject, null, { raw: '{"id": "half an event' }),
+    offContract: await publishTestEvent(bus, subject, { id: 'not-a-uuid', version: -1, ticket: 'none' }),
+  };
+}
+
+/**
+ * What a poison event must leave behind once handled for good: the event on
+ * `deadletter.<consumer>.<subject>` under its id, one error log line naming that id, and
+ * `events_dead_lettered_total{subject}` on the service's GET /metrics counting exactly `eventIds`.
+ */
+export async function expectDeadLettered(
+  t: { bus: TestBus; http: { get(path: string): PromiseLike<{ text: string }> } },
+  records: LogRecord[],
+  where: { consumer: string; subject: string },
+  eventIds: string[],
+) {
+  const { consumer, subject } = where;
+  const dead = await eventually(
+    async () => {
+      const got = await readStream(t.bus, deadLetterSubject(consumer, subject));
+      return got.length >= eventIds.length && got;
+    },
+    { what: `${eventIds.length} dead letters of ${consumer}` },
+  );
+  expect(dead.map((d) => d.headers['Ticketing-Event-Id']).sort()).toEqual([...eventIds].sort());
+  for (const eventId of eventIds) {
+    const lines = await eventually(() => {
+      const found = records.filter((r) => r.msg === 'event moved to dead letter' && r.eventId === eventId);
+      return found.length > 0 && found;
+    });
+    expect(lines).toEqual([expect.objectContaining({ level: 'error', consumer, subject, reason: expect.any(String) })]);
+  }
+  const metrics = await t.http.get('/metrics');
+  expect(metricValue(metrics.text, 'events_dead_lettered_total', { subject })).toBe(eventIds.length);
+  return dead;
 }
