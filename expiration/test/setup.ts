@@ -11,6 +11,9 @@ export interface StartOptions {
   shared?: { database: TestDatabase; bus: TestBus };
   /** False: the queue accepts jobs but this instance runs none (no worker). */
   work?: boolean;
+  /** Defaults to a silent logger; see `recordingLogger`. */
+  logger?: Parameters<typeof createTestService>[0]['logger'];
+  env?: Record<string, string>;
 }
 
 /**
@@ -19,7 +22,7 @@ export interface StartOptions {
  * `close()` stops the listeners, then the queue, then the service.
  */
 export async function startExpiration(options: StartOptions = {}) {
-  const t = await createTestService({ name: 'expiration', migrationsFolder, shared: options.shared });
+  const t = await createTestService({ name: 'expiration', migrationsFolder, shared: options.shared, logger: options.logger, env: options.env });
   const queue = new ExpiryQueue(t.service);
   attachQueue(t.service, queue);
   try {
