@@ -50,6 +50,7 @@ describe('POST /api/payments', () => {
           amountCents: 2050,
           provider: 'sandbox',
           createdAt: expect.any(Date),
+          refundedAt: null,
         },
       ]);
       const events = await eventually(async () => {

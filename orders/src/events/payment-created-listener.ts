@@ -7,11 +7,11 @@ export const paymentCreatedListener = defineListener('payment.created', async (p
   if (!order) throw new Error(`order ${payment.orderId} not found`);
   if (order.status === OrderStatus.Complete) return;
   if (order.status === OrderStatus.Cancelled) {
-    // A cancelled order is never paid (its ticket may already be someone else's): leave it
-    // cancelled and say loudly that the charge must be refunded.
-    log.error(
+    // A cancelled order is never paid (its ticket may already be someone else's): it stays
+    // cancelled, and payments refunds the charge when its order.cancelled reaches it.
+    log.warn(
       { orderId: order.id, paymentId: payment.id, chargeId: payment.chargeId },
-      'payment arrived for a cancelled order; the charge needs a refund',
+      'payment arrived for a cancelled order; payments refunds the charge',
     );
     return;
   }

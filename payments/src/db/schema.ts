@@ -36,6 +36,11 @@ export const payments = pgTable('payments', {
   /** Which provider took the money: `sandbox` or `stripe`. */
   provider: text('provider').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * When the charge was given back because the order was cancelled (by the buyer or by
+   * expiry) although it was paid: a payment that raced the cancellation. Null: money kept.
+   */
+  refundedAt: timestamp('refunded_at', { withTimezone: true }),
 });
 
 export type Order = typeof orders.$inferSelect;
