@@ -80,4 +80,18 @@ describe('owner-only routes refuse other users', () => {
     expect(paid.status).toBe(201);
     expect((await waitForOrderStatus(owner, order.id, 'complete')).id).toBe(order.id);
   });
+
+  it("when someone's order is complete, then another user still gets the unknown-id answer, not the owner's 'already complete' or 'already paid'", async () => {
+    await waitForOrderStatus(owner, order.id, 'complete');
+    const attempts = [
+      (id: string) => intruder.delete(`/api/orders/${id}`),
+      (id: string) => intruder.post('/api/payments', { orderId: id, token: 'tok_mastercard' }),
+    ];
+
+    for (const attempt of attempts) {
+      const [unknown, res] = [await attempt(randomUUID()), await attempt(order.id)];
+      expect({ status: res.status, body: res.body }).toEqual({ status: 404, body: unknown.body });
+      expectNoLeak(res);
+    }
+  });
 });
