@@ -42,8 +42,9 @@ const queueSettings: PgBoss.Queue = {
   retryLimit: 12,
   retryDelay: 1,
   retryBackoff: true,
-  // A job active this long (its replica died mid-batch) is failed by maintenance and retried.
-  expireInSeconds: 60,
+  // A job active this long (its replica died mid-batch) is failed by maintenance and retried,
+  // so a crash makes an order expire this much late at most. A batch takes milliseconds.
+  expireInSeconds: 15,
 };
 
 /** PostgreSQL's "deadlock detected". */
@@ -71,8 +72,10 @@ export class ExpiryQueue {
       // No cron schedules here: skip pg-boss's clock-keeping queues.
       schedule: false,
       // Maintenance (shared by replicas): retries jobs left active by a dead replica, archives old ones.
+      // It first runs one interval after start: a long interval never comes for a replica that
+      // keeps being restarted, and a dead replica's jobs would wait for it.
       supervise: true,
-      maintenanceIntervalSeconds: 30,
+      maintenanceIntervalSeconds: 5,
     });
     // Without a listener, an 'error' event (e.g. the database restarting) would crash the process.
     this.boss.on('error', (err) => service.logger.error({ err }, 'pg-boss error'));
