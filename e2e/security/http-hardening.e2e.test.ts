@@ -4,6 +4,7 @@
  * JSON answered in the error shape, and the session cookie and sign-in limit as the real auth
  * process sets them.
  */
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunningSystem, SERVICES, type ServiceName } from '../system.js';
 import { send, sessionSetCookie, signUpWithToken, type RawResponse } from './http.js';
@@ -68,6 +69,15 @@ describe.each(SERVICES)('the %s service', (service) => {
   it('when a JSON body is over 100 kB, then 413 in the error shape', async () => {
     const res = await send(system, 'POST', writeRoute[service], { service, body: { pad: 'x'.repeat(101 * 1024) } });
 
+    expectErrorShape(res, 413, 'Request body is too large');
+  });
+
+  it('when a gzip body of 5 kB inflates past 100 kB, then 413 in the error shape (the limit is on the inflated size)', async () => {
+    const raw = gzipSync(JSON.stringify({ pad: 'x'.repeat(5_000_000) }));
+
+    const res = await send(system, 'POST', writeRoute[service], { service, raw, headers: { 'content-encoding': 'gzip' } });
+
+    expect(raw.length).toBeLessThan(100 * 1024);
     expectErrorShape(res, 413, 'Request body is too large');
   });
 

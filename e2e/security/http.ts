@@ -14,8 +14,10 @@ export interface RequestOptions {
   /** Sent as JSON. */
   body?: unknown;
   /** Sent as it is, with `contentType` (default application/json). */
-  raw?: string;
+  raw?: string | Uint8Array;
   contentType?: string;
+  /** More request headers, e.g. content-encoding. */
+  headers?: Record<string, string>;
   /** Which service to ask; by default the one the ingress routes `path` to. */
   service?: ServiceName;
 }
@@ -23,8 +25,8 @@ export interface RequestOptions {
 /** One HTTP request to a running service, with full control of the cookie and the body. */
 export async function send(system: RunningSystem, method: string, path: string, options: RequestOptions = {}): Promise<RawResponse> {
   const service = options.service ?? system.serviceFor(path);
-  const headers: Record<string, string> = {};
-  let body: string | undefined;
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | Uint8Array | undefined;
   if (options.raw !== undefined || options.body !== undefined) {
     headers['content-type'] = options.contentType ?? 'application/json';
     body = options.raw ?? JSON.stringify(options.body);
