@@ -25,6 +25,16 @@ export const configSchema = baseConfigSchema.extend({
     .min(0, 'must be a whole number from 0 to 10')
     .max(10, 'must be a whole number from 0 to 10')
     .default(2),
+  /**
+   * How long each sandbox charge takes, in milliseconds (default 0). A real provider answers
+   * in a second or two; whole-system tests set this to make payments race order expiry.
+   */
+  SANDBOX_CHARGE_LATENCY_MS: z.coerce
+    .number({ error: 'must be a whole number of milliseconds from 0 to 60000' })
+    .int('must be a whole number of milliseconds from 0 to 60000')
+    .min(0, 'must be a whole number of milliseconds from 0 to 60000')
+    .max(60_000, 'must be a whole number of milliseconds from 0 to 60000')
+    .default(0),
 });
 
 export type Config = ReturnType<typeof loadPaymentsConfig>;

@@ -29,6 +29,15 @@ describe('payments configuration', () => {
     expect(chooseProvider(config).name).toBe('sandbox');
   });
 
+  it('when SANDBOX_CHARGE_LATENCY_MS is not given, then sandbox charges take no added time (0)', () => {
+    expect(loadPaymentsConfig(base).SANDBOX_CHARGE_LATENCY_MS).toBe(0);
+    expect(loadPaymentsConfig({ ...base, SANDBOX_CHARGE_LATENCY_MS: '800' }).SANDBOX_CHARGE_LATENCY_MS).toBe(800);
+  });
+
+  it.each(['-1', '1.5', 'soon', '60001'])('when SANDBOX_CHARGE_LATENCY_MS is %j, then start-up fails naming it', (value) => {
+    expect(problemsOf({ SANDBOX_CHARGE_LATENCY_MS: value })).toEqual([expect.stringMatching(/^SANDBOX_CHARGE_LATENCY_MS: /)]);
+  });
+
   it('when STRIPE_SECRET_KEY is empty, then it counts as unset (sandbox)', () => {
     expect(chooseProvider(loadPaymentsConfig({ ...base, STRIPE_SECRET_KEY: '' })).name).toBe('sandbox');
   });

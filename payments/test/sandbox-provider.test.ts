@@ -32,6 +32,16 @@ describe('sandbox provider', () => {
     },
   );
 
+  it('when a latency is set, then each charge answers no sooner than that', async () => {
+    const sandbox = createSandboxProvider({ latencyMs: 300 });
+    const started = performance.now();
+
+    const result = await sandbox.charge(request('tok_visa'));
+
+    expect(performance.now() - started).toBeGreaterThanOrEqual(295);
+    expect(result).toEqual({ ok: true, chargeId: expect.stringMatching(/^ch_sandbox_/) });
+  });
+
   it('when the same idempotency key is charged twice, then the second gets the first charge id back', async () => {
     const sandbox = createSandboxProvider();
     const key = randomUUID();

@@ -16,5 +16,5 @@ export function chooseProvider(config: Config, logger?: Logger): PaymentProvider
   if (config.NODE_ENV === 'production') {
     logger?.warn('STRIPE_SECRET_KEY is not set: payments use the sandbox provider and take no money');
   }
-  return createSandboxProvider();
+  return createSandboxProvider({ latencyMs: config.SANDBOX_CHARGE_LATENCY_MS });
 }

@@ -15,14 +15,19 @@ const REMEMBERED_CHARGES = 10_000;
  * `tok_visa` and `tok_mastercard` succeed, `tok_chargeDeclined` is declined, anything else is
  * an invalid token, and a repeated idempotency key gets the first charge's id back.
  *
+ * `latencyMs` makes every charge take that long, as a real provider's round trip does.
+ *
  * Unlike Stripe, only successful charges are remembered per key, so a buyer whose card was
  * declined can try another one. Memory is per process: each replica has its own.
  */
-export function createSandboxProvider(): PaymentProvider {
+export function createSandboxProvider(options: { latencyMs?: number } = {}): PaymentProvider {
   const charges = new Map<string, string>();
+  const latencyMs = options.latencyMs ?? 0;
   return {
     name: 'sandbox',
     async charge({ token, idempotencyKey }: ChargeRequest): Promise<ChargeResult> {
+      // A provider's round trip, when asked for: the time in which the order can expire.
+      if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
       const earlier = charges.get(idempotencyKey);
       if (earlier) return { ok: true, chargeId: earlier };
       if ((SANDBOX_TOKENS.declined as readonly string[]).includes(token)) {
