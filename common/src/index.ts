@@ -27,6 +27,7 @@ export * from './outbox/inbox.js';
 export * from './service/context.js';
 export * from './service/create-app.js';
 export * from './service/health.js';
+export * from './service/http-server.js';
 export * from './service/logger.js';
 export * from './service/metrics.js';
 export * from './service/run-service.js';

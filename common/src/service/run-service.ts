@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Express } from 'express';
 import { startListeners, type Listener, type ListenerOptions } from '../bus/listener.js';
 import type { ServiceContext } from './context.js';
+import { createHttpServer } from './http-server.js';
 
 /**
  * Starts a service for real: HTTP on its port, its listeners, the outbox relay; on SIGTERM or
@@ -21,9 +22,8 @@ export async function runService(
     ...listenerOptions,
   });
   service.relay.start();
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(service.config.PORT, () => resolve(s));
-  });
+  const server: Server = createHttpServer(app);
+  await new Promise<void>((resolve) => server.listen(service.config.PORT, resolve));
   const address = server.address();
   logger.info(
     { port: typeof address === 'object' && address ? address.port : service.config.PORT },
