@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
 
 const { workspaces } = JSON.parse(readFileSync('package.json', 'utf8'));
-for (const ws of [...workspaces, 'scripts']) {
+for (const ws of [...workspaces, 'scripts', 'bench']) {
   console.log(`> type-checking ${ws}`);
   if (run('npx', ['tsc', '--noEmit', '-p', ws]) !== 0) {
     console.log(`\n0 passed, 1 failed`);

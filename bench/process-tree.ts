@@ -1,0 +1,79 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** A process and its memory, read from /proc. */
+export interface ProcessMemory {
+  pid: number;
+  name: string;
+  /** Resident set size, in bytes. */
+  rss: number;
+  /** Proportional set size, in bytes: shared pages divided among the processes sharing them. */
+  pss: number;
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    // The command name may contain spaces or parentheses: the fields after the last ")" are fixed.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `root` and every process descended from it. */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const parent = parentOf(Number(entry));
+    if (parent === undefined) continue;
+    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    found.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return found;
+}
+
+const kB = (text: string, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;
+
+export function memoryOf(pid: number): ProcessMemory | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    let pss = 0;
+    try {
+      pss = kB(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'), 'Pss');
+    } catch {
+      // not readable: counted as 0
+    }
+    const name = /^Name:\s+(.*)$/m.exec(status)?.[1] ?? '?';
+    return { pid, name, rss: kB(status, 'VmRSS'), pss };
+  } catch {
+    return undefined; // exited meanwhile
+  }
+}
+
+/** The memory of every process in a tree. */
+export function treeMemory(root: number): ProcessMemory[] {
+  return descendants(root)
+    .map(memoryOf)
+    .filter((m): m is ProcessMemory => m !== undefined);
+}
+
+/** The first process whose command line starts with `command` (e.g. the NATS server). */
+export function findProcess(command: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (cmdline[0]?.endsWith(command)) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,202 @@
+import pg from 'pg';
+import { ApiUser, inParallel } from './api.js';
+import type { BareServer } from './baselines.js';
+import type { BenchConfig } from './config.js';
+import { figure, type Figure } from './report.js';
+import { alternate, median, now, percentile, sleep } from './stats.js';
+
+const GROUP = '4. Purchases: create order, pay, order complete visible';
+const POLL_MS = 5;
+
+interface Steps {
+  order: number[];
+  pay: number[];
+  complete: number[];
+}
+
+interface Round {
+  completed: number;
+  seconds: number;
+  perSecond: number;
+  failures: string[];
+}
+
+/** One purchase, each step timed: reserve, pay (once payments knows the order), see it complete. */
+async function purchase(buyer: ApiUser, ticketId: string, steps: Steps) {
+  let started = now();
+  const order = await buyer.expect(201, 'POST', '/api/orders', { ticketId });
+  steps.order.push(now() - started);
+
+  started = now();
+  for (;;) {
+    const res = await buyer.post('/api/payments', { orderId: order.id, token: 'tok_visa' });
+    if (res.status === 201) break;
+    // 404 until the payments service has its replica of the new order.
+    if (res.status !== 404) throw new Error(`POST /api/payments: ${res.status} ${JSON.stringify(res.body)}`);
+    await sleep(POLL_MS);
+  }
+  steps.pay.push(now() - started);
+
+  started = now();
+  for (;;) {
+    const res = await buyer.get(`/api/orders/${order.id}`);
+    if (res.status !== 200) throw new Error(`GET /api/orders/:id: ${res.status}`);
+    if (res.body.status === 'complete') break;
+    await sleep(POLL_MS);
+  }
+  steps.complete.push(now() - started);
+}
+
+/** Every buyer buys ticket after ticket until time is up; purchases under way are finished. */
+async function purchaseRound(buyers: ApiUser[], tickets: string[], seconds: number, steps: Steps): Promise<Round> {
+  const started = now();
+  const deadline = started + seconds * 1000;
+  let completed = 0;
+  const failures: string[] = [];
+  await Promise.all(
+    buyers.map(async (buyer) => {
+      while (now() < deadline) {
+        const ticketId = tickets.pop();
+        if (!ticketId) return; // sold out: the round ends early
+        try {
+          await purchase(buyer, ticketId, steps);
+          completed++;
+        } catch (err) {
+          failures.push(err instanceof Error ? err.message : String(err));
+        }
+      }
+    }),
+  );
+  const elapsed = (now() - started) / 1000;
+  return { completed, seconds: elapsed, perSecond: completed / elapsed, failures };
+}
+
+/** The baseline: the same buyers making three requests per "purchase" to a bare Express route. */
+async function bareRound(url: string, buyers: number, seconds: number, latencies: number[]): Promise<Round> {
+  const started = now();
+  const deadline = started + seconds * 1000;
+  let completed = 0;
+  await Promise.all(
+    Array.from({ length: buyers }, async () => {
+      while (now() < deadline) {
+        for (let step = 0; step < 3; step++) {
+          const t = now();
+          const res = await fetch(`${url}/api/echo`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ step }),
+          });
+          await res.arrayBuffer();
+          latencies.push(now() - t);
+        }
+        completed++;
+      }
+    }),
+  );
+  const elapsed = (now() - started) / 1000;
+  return { completed, seconds: elapsed, perSecond: completed / elapsed, failures: [] };
+}
+
+/** Tickets for sale, created through the API so every service has them; waits until orders does. */
+export async function ticketsForSale(seller: ApiUser, count: number, ordersDatabaseUrl: string): Promise<string[]> {
+  const ids = await inParallel(
+    Array.from({ length: count }, (_, i) => i),
+    20,
+    async (i) => (await seller.expect(201, 'POST', '/api/tickets', { title: `Purchase ticket ${i}`, price: 25 })).id as string,
+  );
+  const orders = new pg.Client({ connectionString: ordersDatabaseUrl });
+  await orders.connect();
+  try {
+    for (let waited = 0; ; waited += 200) {
+      const { rows } = await orders.query('select count(*)::int as n from tickets where id = any($1::uuid[])', [ids]);
+      if (rows[0].n === ids.length) return ids;
+      if (waited > 120_000) throw new Error(`orders has ${rows[0].n} of ${ids.length} tickets after 2 minutes`);
+      await sleep(200);
+    }
+  } finally {
+    await orders.end();
+  }
+}
+
+/** Zero oversold: no ticket with two live orders, no order paid twice, every purchase recorded once. */
+async function oversoldCheck(databaseUrl: (service: string) => string, ticketIds: string[]) {
+  const query = async (service: string, sql: string, params: unknown[] = []) => {
+    const client = new pg.Client({ connectionString: databaseUrl(service) });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows[0].n as number;
+    } finally {
+      await client.end();
+    }
+  };
+  return {
+    ticketsWithTwoLiveOrders: await query(
+      'orders',
+      `select count(*)::int as n from (select ticket_id from orders where status <> 'cancelled'
+       group by ticket_id having count(*) > 1) t`,
+    ),
+    ordersPaidTwice: await query(
+      'payments',
+      'select count(*)::int as n from (select order_id from payments group by order_id having count(*) > 1) p',
+    ),
+    completeOrders: await query(
+      'orders',
+      `select count(*)::int as n from orders where status = 'complete' and ticket_id = any($1::uuid[])`,
+      [ticketIds],
+    ),
+  };
+}
+
+export async function purchases(options: {
+  frontDoor: string;
+  bare: BareServer;
+  seller: ApiUser;
+  databaseUrl: (service: string) => string;
+  config: BenchConfig;
+  /** Called as the buying starts and ends, e.g. to sample memory meanwhile. */
+  during: { start(): void; stop(): void };
+}) {
+  const { frontDoor, bare, seller, databaseUrl, config, during } = options;
+  const tickets = await ticketsForSale(seller, config.purchaseTickets, databaseUrl('orders'));
+  const forSale = [...tickets];
+  const buyers = await inParallel(Array.from({ length: config.buyers }), 5, () => ApiUser.signUp(frontDoor));
+  const steps: Steps = { order: [], pay: [], complete: [] };
+  const bareLatencies: number[] = [];
+  during.start();
+  const rounds = await alternate(
+    config.purchaseRounds,
+    () => purchaseRound(buyers, forSale, config.purchaseSeconds, steps),
+    () => bareRound(bare.url, config.buyers, config.purchaseSeconds, bareLatencies),
+  ).finally(() => during.stop());
+  const completed = rounds.a.reduce((n, r) => n + r.completed, 0);
+  const failures = rounds.a.flatMap((r) => r.failures);
+  const check = await oversoldCheck(databaseUrl, tickets);
+  const oversold = check.ticketsWithTwoLiveOrders + check.ordersPaidTwice + Math.abs(check.completeOrders - completed);
+
+  const perSecond = median(rounds.a.map((r) => r.perSecond));
+  const bareTrips = median(rounds.b.map((r) => r.perSecond));
+  const bareRequest = (p: number) => ({ name: `bare request, ${config.buyers} at once`, value: percentile(bareLatencies, p) });
+  const figures: Figure[] = [
+    figure(GROUP, `purchases/s, ${config.buyers} buyers`, perSecond, '/s', { name: '3 bare requests each', value: bareTrips }, {
+      text: '>= 100/s',
+      met: perSecond >= 100,
+    }),
+    figure(GROUP, 'oversold tickets (and double or lost payments)', oversold, '', { name: 'allowed', value: 0 }, {
+      text: '= 0',
+      met: oversold === 0 && failures.length === 0,
+    }),
+  ];
+  for (const [step, label] of [
+    ['order', 'create order'],
+    ['pay', 'pay (incl. waiting for payments to know the order)'],
+    ['complete', 'order complete visible'],
+  ] as const) {
+    for (const p of [50, 99]) {
+      figures.push(figure(GROUP, `${label}, p${p}`, percentile(steps[step], p), 'ms', bareRequest(p)));
+    }
+  }
+  return {
+    figures,
+    details: { rounds: rounds.a, bareRounds: rounds.b, check, failures: failures.slice(0, 20), failureCount: failures.length },
+  };
+}
