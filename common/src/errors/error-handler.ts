@@ -16,6 +16,7 @@ interface HttpError {
 
 const clientErrorMessages: Record<string, string> = {
   'entity.parse.failed': 'Malformed JSON in request body',
+  'entity.encoding.invalid': 'Request body is not valid UTF-8',
   'entity.too.large': 'Request body is too large',
   'encoding.unsupported': 'Unsupported content encoding',
   'charset.unsupported': 'Unsupported charset',

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import express, { type Express, type Router } from 'express';
@@ -12,6 +13,16 @@ import { healthRoutes } from './health.js';
 /** JSON bodies over this size answer 413. */
 export const BODY_LIMIT = '100kb';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/**
+ * A UTF-8 JSON body must be UTF-8: decoded as it is, each bad byte would become U+FFFD and be
+ * stored as if the client had sent it. Answered 400 by the error handler.
+ */
+function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string) {
+  if (encoding === 'utf-8' && !isUtf8(body)) {
+    throw Object.assign(new Error('Request body is not valid UTF-8'), { status: 400, type: 'entity.encoding.invalid' });
+  }
+}
 
 /**
  * The HTTP shell every service shares: security headers, request ids and logs, metrics,
@@ -48,7 +59,7 @@ export function createServiceApp(service: ServiceContext, routes: Router): Expre
     next();
   });
   app.use(healthRoutes(service));
-  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(express.json({ limit: BODY_LIMIT, verify: refuseInvalidUtf8 }));
   app.use(cookieParser());
   // After body parsing: stream callbacks would lose the async context set before it.
   app.use((req, _res, next) => {
