@@ -31,6 +31,11 @@ describe.each(['/api/users/signup', '/api/users/signin'])('bad input to POST %s'
     ['password is a number', { email, password: 12345678 }, [{ message: 'Password must be a string', field: 'password' }]],
     ['password is missing', { email }, [{ message: 'Password is required', field: 'password' }]],
     [
+      'password holds an unpaired surrogate',
+      { email, password: 'correct horse \uD800' },
+      [{ message: 'Password must be valid Unicode text', field: 'password' }],
+    ],
+    [
       'both are missing',
       {},
       [
