@@ -1,0 +1,138 @@
+import {
+  cookieHeader,
+  expectUtf8IfRead,
+  fuzzRuns,
+  fuzzTimeout,
+  invalidSessionCookies,
+  pathId,
+  probeEndpoints,
+  rawRequests,
+  requestsTo,
+  sentJson,
+  startFuzzTarget,
+  type Endpoint,
+  type FuzzRequest,
+  type FuzzResponse,
+  type FuzzTarget,
+} from '@ticketing/common/testkit/fuzz';
+import { sessionCookie } from '@ticketing/common/testkit';
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anEmail, countUsers, PASSWORD, sessionCookieOf, signUp, startAuth, type Auth } from './setup.js';
+
+let t: Auth;
+let target: FuzzTarget;
+let email: string;
+let cookie: string;
+let foreignCookie: string;
+let invalidCookies: string[];
+
+beforeAll(async () => {
+  t = await startAuth();
+  email = anEmail();
+  const res = await signUp(t, email);
+  cookie = `session=${sessionCookieOf(res)!.value}`;
+  // Valid, but for a user this service never stored.
+  foreignCookie = await sessionCookie({ id: randomUUID(), email: anEmail() });
+  invalidCookies = await invalidSessionCookies(res.body as { id: string; email: string });
+  target = await startFuzzTarget(t.service, t.app, {
+    // A wrong password is refused, and recorded: that is how sign-ins are rate limited.
+    allowedChanges: (request, response) =>
+      request.url.startsWith('/api/users/signin') && response.text.includes('Invalid email or password') ? ['signin_failures'] : [],
+    onAccepted: signedInAsSent,
+  });
+});
+afterAll(async () => {
+  await target?.close();
+  await t?.close();
+});
+
+/** An accepted sign-up or sign-in is for the email sent (trimmed, lower-cased); a session that fails verification is nobody's. */
+function signedInAsSent(request: FuzzRequest, response: FuzzResponse) {
+  const path = request.url.split('?')[0];
+  if (request.method === 'POST' && (path === '/api/users/signup' || path === '/api/users/signin')) {
+    expectUtf8IfRead(request);
+    const sent = sentJson(request) as { email?: unknown } | undefined;
+    if (sent) expect((JSON.parse(response.text) as { email: string }).email).toBe(String(sent.email).trim().toLowerCase());
+  }
+  if (request.method === 'GET' && path === '/api/users/currentuser' && invalidCookies.includes(request.headers.cookie ?? '')) {
+    expect(JSON.parse(response.text)).toEqual({ currentUser: null });
+  }
+}
+
+const credentials = {
+  email: fc.oneof(
+    fc.constant('someone@example.com'),
+    fc.uuid().map((id) => `fuzz-${id.slice(0, 8)}@example.com`),
+    fc.constantFrom(' Someone@Example.COM ', 'a@b.co', `${'x'.repeat(250)}@example.com`),
+  ),
+  password: fc.oneof(fc.constant(PASSWORD), fc.string({ minLength: 8, maxLength: 20 })),
+};
+
+const endpoints = (): Endpoint[] => [
+  { method: 'POST', path: '/api/users/signup', body: credentials },
+  { method: 'POST', path: '/api/users/signin', body: { ...credentials, email: fc.oneof(fc.constant(email), credentials.email) } },
+  { method: 'POST', path: '/api/users/signout' },
+  { method: 'GET', path: '/api/users/currentuser' },
+  ...probeEndpoints,
+];
+
+describe('fuzzing the auth API', () => {
+  // Fewer than the other services: every well-formed sign-up or sign-in runs scrypt.
+  const runs = fuzzRuns(350);
+  it(
+    `when ${runs} generated requests arrive, then none gets a 5xx, every 4xx is in the error shape and a refused one changes nothing`,
+    async () => {
+      const requests = requestsTo(endpoints(), {
+        ids: pathId([]),
+        cookies: cookieHeader([cookie, foreignCookie], invalidCookies),
+      });
+      await target.run(requests, runs);
+    },
+    fuzzTimeout(runs, 150),
+  );
+
+  const passwordRuns = fuzzRuns(20, 0.1);
+  it(
+    `when ${passwordRuns} accounts are signed into with a different password, then none gets in`,
+    async () => {
+      const password = fc.oneof(fc.string({ minLength: 8, maxLength: 16 }), fc.string({ unit: 'binary', minLength: 8, maxLength: 16 }));
+      // The same password but for one unpaired surrogate: hashed as UTF-8, both would be U+FFFD.
+      const surrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
+      const nearby = fc.tuple(password, surrogate, surrogate).map(([p, a, b]) => [p + a, p + b] as const);
+      const pairs = fc.oneof(fc.tuple(password, password), nearby).filter(([a, b]) => a !== b);
+      await fc.assert(
+        fc.asyncProperty(pairs, async ([signedUpWith, triedWith]) => {
+          const someone = anEmail();
+          const signup = await t.http.post('/api/users/signup').send({ email: someone, password: signedUpWith });
+          fc.pre(signup.status === 201);
+          const signin = await t.http.post('/api/users/signin').send({ email: someone, password: triedWith });
+          expect(signin.status).toBe(400);
+        }),
+        { numRuns: passwordRuns },
+      );
+    },
+    fuzzTimeout(passwordRuns, 500),
+  );
+
+  it('when a password holds an unpaired surrogate, then sign-up refuses it naming the field, and stores nothing', async () => {
+    const someone = anEmail();
+
+    const res = await t.http.post('/api/users/signup').send({ email: someone, password: 'correct horse \uD800' });
+
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ errors: [{ message: 'Password must be valid Unicode text', field: 'password' }] });
+    expect(await countUsers(t, someone)).toBe(0);
+  });
+
+  const rawRuns = fuzzRuns(100);
+  it(
+    `when ${rawRuns} malformed HTTP requests arrive, then each answer is in the error shape and nothing changes`,
+    async () => {
+      const paths = ['/api/users/signup', '/api/users/signin', '/api/users/signout', '/api/users/currentuser'];
+      await target.runRaw(rawRequests(paths, fc.record(credentials)), rawRuns);
+    },
+    fuzzTimeout(rawRuns),
+  );
+});
