@@ -232,9 +232,16 @@ export function encodeBytes(s: string): string {
 // ---------------------------------------------------------------------------------------------
 // Paths, query strings, headers
 
-/** A path segment where an id goes: known ids (any case), unknown UUIDs, and everything that is not a UUID. */
-export function pathId(known: string[]): Arbitrary<string> {
-  const knownIds = known.length ? fc.constantFrom(...known) : fc.uuid();
+/**
+ * A path segment where an id goes: known ids (any case), unknown UUIDs, and everything that is
+ * not a UUID. `known` may be a function, for ids the run itself creates (read when a case is made).
+ */
+export function pathId(known: string[] | (() => string[])): Arbitrary<string> {
+  const current = typeof known === 'function' ? known : () => known;
+  const knownIds = fc.tuple(fc.nat(), fc.uuid()).map(([i, fallback]) => {
+    const ids = current();
+    return ids.length ? ids[i % ids.length]! : fallback;
+  });
   return fc.oneof(
     { weight: 5, arbitrary: knownIds },
     { weight: 1, arbitrary: knownIds.map((id) => id.toUpperCase()) },
