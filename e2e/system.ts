@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@ticketing/common/dev';
-import { createTestBus, createTestDatabase, testKeys, type TestDatabase } from '@ticketing/common/testkit';
+import { createTestBus, createTestDatabase, testKeys, type TestBus, type TestDatabase } from '@ticketing/common/testkit';
 
 /**
  * The whole system for a test: every service as its own Node process (as in production),
@@ -27,6 +27,8 @@ export interface SystemOptions {
   services?: readonly ServiceName[];
   /** Extra environment for every service, e.g. EXPIRATION_WINDOW_SECONDS. */
   env?: Record<string, string>;
+  /** A NATS server of the test's own (default: the shared one the test kit uses). */
+  natsUrl?: string;
 }
 
 export class RunningSystem {
@@ -36,14 +38,14 @@ export class RunningSystem {
     readonly services: readonly ServiceName[],
     readonly ports: Record<ServiceName, number>,
     private readonly envOf: (s: ServiceName) => Record<string, string>,
-    private readonly databases: TestDatabase[],
-    private readonly removeBus: () => Promise<void>,
+    private readonly databases: Map<ServiceName, TestDatabase>,
+    private readonly bus: TestBus,
     readonly logDir: string,
   ) {}
 
   static async start(options: SystemOptions = {}): Promise<RunningSystem> {
     const services = options.services ?? SERVICES;
-    const bus = createTestBus();
+    const bus = createTestBus(options.natsUrl);
     const databases = new Map<ServiceName, TestDatabase>();
     const ports = {} as Record<ServiceName, number>;
     for (const s of services) {
@@ -65,7 +67,7 @@ export class RunningSystem {
       ...bus.env,
       ...options.env,
     });
-    const system = new RunningSystem(services, ports, envOf, [...databases.values()], bus.remove, logDir);
+    const system = new RunningSystem(services, ports, envOf, databases, bus, logDir);
     try {
       await Promise.all(services.map((s) => system.startService(s)));
     } catch (err) {
@@ -73,6 +75,18 @@ export class RunningSystem {
       throw err;
     }
     return system;
+  }
+
+  /** The stream, subject prefix and NATS URL every service of this system uses. */
+  get busEnv(): TestBus['env'] {
+    return this.bus.env;
+  }
+
+  /** The service's own database, for checks that read its tables directly. */
+  databaseUrl(service: ServiceName): string {
+    const db = this.databases.get(service);
+    if (!db) throw new Error(`${service} is not part of this system`);
+    return db.url;
   }
 
   url(service: ServiceName): string {
@@ -116,8 +130,8 @@ export class RunningSystem {
 
   async stop(): Promise<void> {
     await Promise.all([...this.processes.keys()].map((s) => this.kill(s, 'SIGTERM')));
-    await this.removeBus().catch(() => {});
-    for (const db of this.databases) await db.drop().catch(() => {});
+    await this.bus.remove().catch(() => {});
+    for (const db of this.databases.values()) await db.drop().catch(() => {});
   }
 
   private async waitReady(service: ServiceName, timeoutMs = 30_000) {

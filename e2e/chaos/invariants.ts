@@ -1,0 +1,249 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { consumerName, DEAD_LETTER_PREFIX } from '@ticketing/common';
+import pg from 'pg';
+import type { RunningSystem, ServiceName } from '../system.js';
+import type { FlowRecord } from './workload.js';
+
+/**
+ * What must hold after the chaos, read from every service's database and from JetStream
+ * (not from the services' own answers, which could hide a lost event). Each check returns
+ * the violations it found, as sentences.
+ */
+
+/** The durable consumers the system must have: (service, subject) as the DESIGN lists them. */
+export const CONSUMERS: [ServiceName, string][] = [
+  ['orders', 'ticket.created'],
+  ['orders', 'ticket.updated'],
+  ['orders', 'expiration.complete'],
+  ['orders', 'payment.created'],
+  ['tickets', 'order.created'],
+  ['tickets', 'order.cancelled'],
+  ['payments', 'order.created'],
+  ['payments', 'order.cancelled'],
+  ['payments', 'order.completed'],
+  ['expiration', 'order.created'],
+];
+
+interface Snapshot {
+  tickets: Map<string, { version: number; orderId: string | null; priceCents: number }>;
+  orders: Map<string, { status: string; version: number; ticketId: string; expiresAt: Date }>;
+  ticketReplicas: Map<string, { version: number; priceCents: number }>;
+  orderReplicas: Map<string, { status: string; version: number }>;
+  payments: { orderId: string; refundedAt: Date | null }[];
+  unsent: Partial<Record<ServiceName, number>>;
+  /** Inbox rows per consumer name, from the database of the service that owns it. */
+  handled: Map<string, number>;
+}
+
+export interface BusState {
+  /** Messages per (unprefixed) subject in the stream. */
+  perSubject: Map<string, number>;
+  events: number;
+  consumers: { name: string; pending: number; ackPending: number }[];
+}
+
+export interface Check {
+  violations: string[];
+  events: number;
+  refunded: number;
+}
+
+/** Every invariant, once. */
+export async function checkInvariants(system: RunningSystem, flows: FlowRecord[]): Promise<Check> {
+  const [db, bus] = await Promise.all([readDatabases(system), readBus(system)]);
+  const violations = [
+    ...oneLiveOrderPerTicket(db),
+    ...paymentsMatchOrders(db),
+    ...expiredOrdersCancelled(db),
+    ...replicasMatchSources(db),
+    ...nothingLost(db, bus),
+    ...handledExactlyOnce(db, bus),
+    ...flowsMatchOutcome(db, flows),
+  ];
+  return { violations, events: bus.events, refunded: db.payments.filter((p) => p.refundedAt).length };
+}
+
+function oneLiveOrderPerTicket(db: Snapshot): string[] {
+  const out: string[] = [];
+  const liveByTicket = new Map<string, string[]>();
+  for (const [id, o] of db.orders) {
+    if (o.status !== 'cancelled') liveByTicket.set(o.ticketId, [...(liveByTicket.get(o.ticketId) ?? []), id]);
+  }
+  for (const [ticketId, live] of liveByTicket) {
+    if (live.length > 1) out.push(`ticket ${ticketId} has ${live.length} live orders`);
+    const held = db.tickets.get(ticketId)?.orderId;
+    if (held !== live[0]) out.push(`ticket ${ticketId} is held by ${held}, but its live order is ${live[0]}`);
+  }
+  for (const [ticketId, t] of db.tickets) {
+    if (t.orderId && !liveByTicket.get(ticketId)?.includes(t.orderId)) {
+      out.push(`ticket ${ticketId} is held by order ${t.orderId}, which is ${db.orders.get(t.orderId)?.status ?? 'unknown'}`);
+    }
+  }
+  return out;
+}
+
+/** A kept payment means a complete order; a refunded one, a cancelled order; a complete order, one kept payment. */
+function paymentsMatchOrders(db: Snapshot): string[] {
+  const out: string[] = [];
+  const kept = new Map<string, number>();
+  for (const p of db.payments) {
+    const status = db.orders.get(p.orderId)?.status;
+    if (p.refundedAt) {
+      if (status !== 'cancelled') out.push(`payment for order ${p.orderId} was refunded, but the order is ${status}`);
+    } else {
+      kept.set(p.orderId, (kept.get(p.orderId) ?? 0) + 1);
+      if (status !== 'complete') out.push(`payment for order ${p.orderId} was kept, but the order is ${status}`);
+    }
+  }
+  for (const [id, o] of db.orders) {
+    if (o.status === 'complete' && kept.get(id) !== 1) out.push(`complete order ${id} has ${kept.get(id) ?? 0} kept payments`);
+  }
+  return out;
+}
+
+function expiredOrdersCancelled(db: Snapshot): string[] {
+  const now = Date.now();
+  return [...db.orders]
+    .filter(([, o]) => (o.status === 'created' || o.status === 'awaiting:payment') && o.expiresAt.getTime() < now)
+    .map(([id, o]) => `order ${id} is still ${o.status} ${Math.round((now - o.expiresAt.getTime()) / 1000)} s after it expired`);
+}
+
+/** orders' ticket replica vs tickets; payments' order replica vs orders. */
+function replicasMatchSources(db: Snapshot): string[] {
+  const out: string[] = [];
+  for (const [id, t] of db.tickets) {
+    const r = db.ticketReplicas.get(id);
+    if (!r) out.push(`orders has no replica of ticket ${id}`);
+    else if (r.version !== t.version || r.priceCents !== t.priceCents) {
+      out.push(`ticket ${id}: replica v${r.version} ${r.priceCents}c, source v${t.version} ${t.priceCents}c`);
+    }
+  }
+  for (const id of db.ticketReplicas.keys()) if (!db.tickets.has(id)) out.push(`orders replicates unknown ticket ${id}`);
+  for (const [id, o] of db.orders) {
+    const r = db.orderReplicas.get(id);
+    if (!r) out.push(`payments has no replica of order ${id}`);
+    else if (r.version !== o.version || r.status !== o.status) {
+      out.push(`order ${id}: replica v${r.version} ${r.status}, source v${o.version} ${o.status}`);
+    }
+    // Each order changes status at most once (created -> cancelled or complete): a higher
+    // version means a change was applied twice.
+    if (o.version !== (o.status === 'created' ? 0 : 1)) out.push(`order ${id} is ${o.status} at version ${o.version}`);
+  }
+  for (const id of db.orderReplicas.keys()) if (!db.orders.has(id)) out.push(`payments replicates unknown order ${id}`);
+  return out;
+}
+
+/** Outboxes drained, consumers caught up, no dead letters. */
+function nothingLost(db: Snapshot, bus: BusState): string[] {
+  const out: string[] = [];
+  for (const [service, n] of Object.entries(db.unsent)) if (n) out.push(`${service} has ${n} unsent outbox events`);
+  for (const c of bus.consumers) {
+    if (c.pending || c.ackPending) out.push(`consumer ${c.name}: ${c.pending} pending, ${c.ackPending} awaiting ack`);
+  }
+  const names = new Set(bus.consumers.map((c) => c.name));
+  for (const [service, subject] of CONSUMERS) {
+    if (!names.has(consumerName(service, subject))) out.push(`consumer ${consumerName(service, subject)} is missing`);
+  }
+  for (const [subject, n] of bus.perSubject) {
+    if (subject.startsWith(`${DEAD_LETTER_PREFIX}.`)) out.push(`${n} dead letters on ${subject}`);
+  }
+  return out;
+}
+
+/** Each consumer's inbox holds exactly one entry per event on its subject: none lost, none twice. */
+function handledExactlyOnce(db: Snapshot, bus: BusState): string[] {
+  const out: string[] = [];
+  for (const [service, subject] of CONSUMERS) {
+    const name = consumerName(service, subject);
+    const inStream = bus.perSubject.get(subject) ?? 0;
+    const handled = db.handled.get(name) ?? 0;
+    if (handled !== inStream) out.push(`${name} handled ${handled} of the ${inStream} ${subject} events`);
+  }
+  return out;
+}
+
+/** What the APIs answered each flow must be what the databases say. */
+function flowsMatchOutcome(db: Snapshot, flows: FlowRecord[]): string[] {
+  const out: string[] = [];
+  for (const f of flows) {
+    if (f.ordersTaken > 1) out.push(`ticket ${f.ticketId} was ordered ${f.ordersTaken} times (201 each)`);
+    if (!f.orderId) continue;
+    const status = db.orders.get(f.orderId)?.status;
+    const refunded = db.payments.some((p) => p.orderId === f.orderId && p.refundedAt);
+    if (f.paymentStatus === 201 && status !== 'complete' && !refunded) {
+      out.push(`order ${f.orderId} was paid (201) but is ${status} and not refunded`);
+    }
+    if (f.cancelStatus === 204 && status !== 'cancelled') out.push(`order ${f.orderId} was cancelled (204) but is ${status}`);
+    if (f.kind === 'expire' && status !== 'cancelled') out.push(`order ${f.orderId} left to expire is ${status}`);
+  }
+  return out;
+}
+
+async function readDatabases(system: RunningSystem): Promise<Snapshot> {
+  return withClients(system, async (q) => {
+    const tickets = await q('tickets', 'select id, version, order_id, price_cents from tickets');
+    const orders = await q('orders', 'select id, status, version, ticket_id, expires_at from orders');
+    const ticketReplicas = await q('orders', 'select id, version, price_cents from tickets');
+    const orderReplicas = await q('payments', 'select id, status, version from orders');
+    const payments = await q('payments', 'select order_id, refunded_at from payments');
+    const unsent: Snapshot['unsent'] = {};
+    const handled = new Map<string, number>();
+    for (const service of system.services) {
+      const [row] = await q(service, 'select count(*)::int as n from outbox where sent_at is null');
+      unsent[service] = row!.n;
+      for (const r of await q(service, 'select consumer, count(*)::int as n from inbox group by consumer')) {
+        handled.set(r.consumer, r.n);
+      }
+    }
+    return {
+      tickets: new Map(tickets.map((r) => [r.id, { version: r.version, orderId: r.order_id, priceCents: r.price_cents }])),
+      orders: new Map(
+        orders.map((r) => [r.id, { status: r.status, version: r.version, ticketId: r.ticket_id, expiresAt: r.expires_at }]),
+      ),
+      ticketReplicas: new Map(ticketReplicas.map((r) => [r.id, { version: r.version, priceCents: r.price_cents }])),
+      orderReplicas: new Map(orderReplicas.map((r) => [r.id, { status: r.status, version: r.version }])),
+      payments: payments.map((r) => ({ orderId: r.order_id, refundedAt: r.refunded_at })),
+      unsent,
+      handled,
+    };
+  });
+}
+
+type Query = (service: ServiceName, sql: string) => Promise<any[]>;
+
+async function withClients<T>(system: RunningSystem, fn: (q: Query) => Promise<T>): Promise<T> {
+  const clients = new Map<ServiceName, pg.Client>();
+  try {
+    for (const s of system.services) {
+      const c = new pg.Client({ connectionString: system.databaseUrl(s) });
+      await c.connect();
+      clients.set(s, c);
+    }
+    // One snapshot per database, each read in a repeatable-read transaction.
+    for (const c of clients.values()) await c.query('begin isolation level repeatable read');
+    return await fn(async (s, sql) => (await clients.get(s)!.query(sql)).rows);
+  } finally {
+    for (const c of clients.values()) await c.end().catch(() => {});
+  }
+}
+
+export async function readBus(system: RunningSystem): Promise<BusState> {
+  const { NATS_URL, NATS_STREAM, NATS_SUBJECT_PREFIX } = system.busEnv;
+  const nc = await connect({ servers: NATS_URL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(NATS_STREAM, { subjects_filter: '>' });
+    const perSubject = new Map<string, number>();
+    for (const [subject, n] of Object.entries(info.state.subjects ?? {})) {
+      perSubject.set(subject.slice(NATS_SUBJECT_PREFIX.length), n);
+    }
+    const consumers: BusState['consumers'] = [];
+    for await (const c of jsm.consumers.list(NATS_STREAM)) {
+      consumers.push({ name: c.name, pending: c.num_pending, ackPending: c.num_ack_pending });
+    }
+    return { perSubject, events: info.state.messages, consumers };
+  } finally {
+    await nc.close();
+  }
+}

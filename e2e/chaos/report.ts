@@ -1,0 +1,35 @@
+import type { FaultFigures } from './faults.js';
+import type { FlowRecord } from './workload.js';
+
+/** The chaos run's figures, printed at the end whatever the outcome. */
+export interface ChaosFigures {
+  mode: string;
+  flows: FlowRecord[];
+  faults: FaultFigures;
+  events: number;
+  refunded: number;
+  violations: string[];
+  durationMs: number;
+  /** From the end of the workload until every invariant held (or the grace ran out). */
+  settleMs: number;
+}
+
+export function formatReport(f: ChaosFigures): string {
+  const count = (pred: (r: FlowRecord) => boolean) => f.flows.filter(pred).length;
+  const kills = Object.entries(f.faults.kills)
+    .map(([s, n]) => `${s} ${n}`)
+    .join(', ');
+  const totalKills = Object.values(f.faults.kills).reduce((a, b) => a + (b ?? 0), 0);
+  const lines = [
+    `chaos run (${f.mode}) in ${(f.durationMs / 1000).toFixed(1)} s, settled ${(f.settleMs / 1000).toFixed(1)} s after the workload`,
+    `  flows:      ${f.flows.length} (pay ${count((r) => r.kind === 'pay')}, pay at the deadline ${count((r) => r.kind === 'pay-late')}, cancel ${count((r) => r.kind === 'cancel')}, expire ${count((r) => r.kind === 'expire')})`,
+    `  outcomes:   paid ${count((r) => r.paymentStatus === 201)}, payment refused ${count((r) => r.paymentStatus === 400)}, cancelled ${count((r) => r.cancelStatus === 204)}, raced by a rival ${count((r) => !!r.raced)}, abandoned ${count((r) => !!r.abandoned)}`,
+    `  kills:      ${totalKills} (${kills || 'none'}); failed restarts ${f.faults.failedRestarts.length}`,
+    `  NATS restarts: ${f.faults.natsRestarts}`,
+    `  events:     ${f.events} in the stream; payments refunded ${f.refunded}`,
+    `  violations: ${f.violations.length}`,
+    ...f.violations.slice(0, 30).map((v) => `    - ${v}`),
+  ];
+  if (f.violations.length > 30) lines.push(`    ... and ${f.violations.length - 30} more`);
+  return lines.join('\n');
+}
