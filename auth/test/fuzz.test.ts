@@ -80,7 +80,7 @@ const endpoints = (): Endpoint[] => [
 
 describe('fuzzing the auth API', () => {
   // Fewer than the other services: every well-formed sign-up or sign-in runs scrypt.
-  const runs = fuzzRuns(350);
+  const runs = fuzzRuns(300);
   it(
     `when ${runs} generated requests arrive, then none gets a 5xx, every 4xx is in the error shape and a refused one changes nothing`,
     async () => {
@@ -116,7 +116,7 @@ describe('fuzzing the auth API', () => {
     fuzzTimeout(passwordRuns, 500),
   );
 
-  const rawRuns = fuzzRuns(100);
+  const rawRuns = fuzzRuns(100, 0.5);
   it(
     `when ${rawRuns} malformed HTTP requests arrive, then each answer is in the error shape and nothing changes`,
     async () => {

@@ -73,7 +73,7 @@ const endpoints = (): Endpoint[] => [
 ];
 
 describe('fuzzing the orders API', () => {
-  const runs = fuzzRuns(600);
+  const runs = fuzzRuns(500);
   it(
     `when ${runs} generated requests arrive, then none gets a 5xx, every 4xx is in the error shape and a refused one changes nothing`,
     async () => {
@@ -86,7 +86,7 @@ describe('fuzzing the orders API', () => {
     fuzzTimeout(runs),
   );
 
-  const rawRuns = fuzzRuns(100);
+  const rawRuns = fuzzRuns(100, 0.5);
   it(
     `when ${rawRuns} malformed HTTP requests arrive, then each answer is in the error shape and nothing changes`,
     async () => {

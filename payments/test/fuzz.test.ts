@@ -1,0 +1,100 @@
+import {
+  cookieHeader,
+  expectUtf8IfRead,
+  fuzzRuns,
+  fuzzTimeout,
+  invalidSessionCookies,
+  pathId,
+  probeEndpoints,
+  rawRequests,
+  requestsTo,
+  sentJson,
+  startFuzzTarget,
+  type Endpoint,
+  type FuzzRequest,
+  type FuzzResponse,
+  type FuzzTarget,
+} from '@ticketing/common/testkit/fuzz';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listeners } from '../src/events/listeners.js';
+import { anOrder, cancel, replicate, type Payments, type User } from './helpers.js';
+import { aUser, startPayments } from './setup.js';
+
+let t: Payments;
+let target: FuzzTarget;
+let buyer: User;
+let other: User;
+let orderIds: string[];
+let invalidCookies: string[];
+
+/** `n` open orders of `user`, as the orders service would replicate them: each can be paid once, then is refused as paid. */
+async function openOrders(user: User, n: number) {
+  const orders = [];
+  for (let i = 0; i < n; i++) orders.push(await replicate(t, anOrder({ userId: user.id })));
+  return orders.map((o) => o.id);
+}
+
+beforeAll(async () => {
+  t = await startPayments();
+  await t.listen(listeners);
+  [buyer, other] = [await aUser(), await aUser()];
+  const cancelled = await replicate(t, anOrder({ userId: buyer.id }));
+  await cancel(t, cancelled);
+  const expired = await replicate(t, anOrder({ userId: buyer.id, expiresAt: new Date(Date.now() - 1000).toISOString() }));
+  orderIds = [...(await openOrders(buyer, 6)), ...(await openOrders(other, 2)), cancelled.id, expired.id];
+  invalidCookies = await invalidSessionCookies(buyer);
+  target = await startFuzzTarget(t.service, t.app, { onAccepted: paidAsSent });
+});
+afterAll(async () => {
+  await target?.close();
+  await t?.close();
+});
+
+/** An accepted payment is for the order sent, with a card that can pay. */
+function paidAsSent(request: FuzzRequest, response: FuzzResponse) {
+  if (request.method !== 'POST' || request.url.split('?')[0] !== '/api/payments') return;
+  expectUtf8IfRead(request);
+  const sent = sentJson(request) as { orderId?: unknown; token?: unknown } | undefined;
+  if (!sent) return;
+  expect((JSON.parse(response.text) as { orderId: string }).orderId).toBe(String(sent.orderId).toLowerCase());
+  expect(['tok_visa', 'tok_mastercard']).toContain(String(sent.token).trim());
+}
+
+const endpoints = (): Endpoint[] => [
+  {
+    method: 'POST',
+    path: '/api/payments',
+    body: {
+      orderId: fc.oneof(fc.constantFrom(...orderIds), fc.uuid()),
+      token: fc.constantFrom('tok_visa', 'tok_mastercard', 'tok_chargeDeclined', 'tok_unknown'),
+    },
+    weight: 8,
+  },
+  ...probeEndpoints,
+];
+
+describe('fuzzing the payments API', () => {
+  const runs = fuzzRuns(500);
+  it(
+    `when ${runs} generated requests arrive, then none gets a 5xx, every 4xx is in the error shape and a refused one changes nothing`,
+    async () => {
+      const requests = requestsTo(endpoints(), {
+        ids: pathId(orderIds),
+        cookies: cookieHeader([buyer.cookie, other.cookie], invalidCookies),
+      });
+      await target.run(requests, runs);
+    },
+    fuzzTimeout(runs),
+  );
+
+  const rawRuns = fuzzRuns(100, 0.5);
+  it(
+    `when ${rawRuns} malformed HTTP requests arrive, then each answer is in the error shape and nothing changes`,
+    async () => {
+      const body = fc.record({ orderId: fc.constantFrom(...orderIds), token: fc.constant('tok_visa') });
+      await target.runRaw(rawRequests(['/api/payments', `/api/payments/${orderIds[0]}`], body), rawRuns);
+    },
+    fuzzTimeout(rawRuns),
+  );
+});
