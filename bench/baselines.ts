@@ -13,32 +13,49 @@ import {
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { now } from './stats.js';
 
-/** The bare Express route, in a process of its own as the real services are. */
+/** Forks `file` (a server that reports its port over IPC) and waits for its port. */
+async function forkServer(file: string, env: Record<string, string> = {}) {
+  const child = fork(fileURLToPath(new URL(file, import.meta.url)), {
+    execArgv: ['--conditions=source', '--import', 'tsx'],
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m: { port: number }) => resolve(m.port));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+/**
+ * The bare Express route, in a process of its own as the real services are; and the front
+ * door of `npm start` in front of it, in another, for what the proxy hop alone costs.
+ */
 export class BareServer {
   private constructor(
-    private readonly child: ChildProcess,
+    private readonly server: ChildProcess,
+    private readonly door: ChildProcess,
     readonly url: string,
+    readonly behindFrontDoorUrl: string,
   ) {}
 
   static async start(page: { tickets: unknown[]; link: string | null }): Promise<BareServer> {
-    const child = fork(fileURLToPath(new URL('./bare-server.ts', import.meta.url)), {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    const server = await forkServer('./bare-server.ts');
+    server.child.send({ page });
+    const door = await forkServer('./bare-front-door.ts', { BARE_PORT: String(server.port) }).catch((err) => {
+      server.child.kill();
+      throw err;
     });
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('message', (m: { port: number }) => resolve(m.port));
-      child.once('exit', (code) => reject(new Error(`bare server exited with ${code}`)));
-    });
-    child.send({ page });
-    return new BareServer(child, `http://127.0.0.1:${port}`);
+    return new BareServer(server.child, door.child, `http://127.0.0.1:${server.port}`, `http://127.0.0.1:${door.port}`);
   }
 
   get pid() {
-    return this.child.pid!;
+    return this.server.pid!;
   }
 
   stop() {
-    this.child.kill();
+    this.server.kill();
+    this.door.kill();
   }
 }
 

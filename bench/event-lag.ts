@@ -3,7 +3,7 @@ import type { ApiUser } from './api.js';
 import type { RawJetStream } from './baselines.js';
 import type { BenchConfig } from './config.js';
 import { figure, type Figure } from './report.js';
-import { alternate, now, percentile, sleep } from './stats.js';
+import { alternate, now, percentile, round, sleep } from './stats.js';
 
 const GROUP = '3. Event lag: POST /api/tickets answered 201 -> ticket orderable in orders';
 const CHANNEL = 'bench_ticket_replicated';
@@ -59,16 +59,81 @@ export class ReplicaWatch {
   }
 }
 
-/** One sample: sell a ticket, then the milliseconds from the 201 until orders has it (0 if it already had). */
-async function lagSample(seller: ApiUser, watch: ReplicaWatch): Promise<number> {
-  const ticket = await seller.expect(201, 'POST', '/api/tickets', { title: 'Lag probe', price: 10 });
-  const answered = now();
-  return Math.max(0, (await watch.replicatedAt(ticket.id)) - answered);
+interface Sample {
+  ticketId: string;
+  /** Wall-clock times (ms since the epoch, sub-ms), comparable with the databases' timestamps. */
+  answeredAt: number;
+  replicatedAt: number;
 }
 
-export async function eventLag(options: { seller: ApiUser; watch: ReplicaWatch; raw: RawJetStream; config: BenchConfig }) {
-  const { seller, watch, raw, config } = options;
-  const system: number[] = [];
+const wallClock = (t: number) => performance.timeOrigin + t;
+
+/** One sample: sell a ticket, then wait until the orders service has it. */
+async function lagSample(seller: ApiUser, watch: ReplicaWatch): Promise<Sample> {
+  const ticket = await seller.expect(201, 'POST', '/api/tickets', { title: 'Lag probe', price: 10 });
+  const answeredAt = wallClock(now());
+  return { ticketId: ticket.id, answeredAt, replicatedAt: wallClock(await watch.replicatedAt(ticket.id)) };
+}
+
+/** The milliseconds from the 201 until orders has the ticket (0 if it already had it). */
+const lagOf = (s: Sample) => Math.max(0, s.replicatedAt - s.answeredAt);
+
+/**
+ * Where the time goes, per sample, from the databases' own records: the POST's transaction
+ * start (outbox created_at) to the relay's publish (sent_at), to the orders handler's
+ * transaction start (inbox processed_at), to its commit (the notification).
+ */
+async function hops(samples: Sample[], databaseUrl: (service: string) => string) {
+  const query = async (service: string, sql: string, params: unknown[]) => {
+    const client = new pg.Client({ connectionString: databaseUrl(service) });
+    await client.connect();
+    try {
+      return (await client.query(sql, params)).rows;
+    } finally {
+      await client.end();
+    }
+  };
+  const events = await query(
+    'tickets',
+    `select payload->>'id' as ticket, id::text as event,
+            extract(epoch from created_at) * 1000 as created, extract(epoch from sent_at) * 1000 as sent
+     from outbox where subject = 'ticket.created' and payload->>'id' = any($1)`,
+    [samples.map((s) => s.ticketId)],
+  );
+  const handled = new Map(
+    (
+      await query(
+        'orders',
+        `select event_id, extract(epoch from processed_at) * 1000 as at from inbox
+         where consumer = 'orders-ticket-created' and event_id = any($1)`,
+        [events.map((e) => e.event)],
+      )
+    ).map((r) => [r.event_id as string, Number(r.at)]),
+  );
+  const bySample = new Map(samples.map((s) => [s.ticketId, s]));
+  const steps = { 'POST transaction start -> published by the relay': [] as number[], 'published -> orders handler starts': [] as number[], 'handler start -> replica committed': [] as number[] };
+  for (const e of events) {
+    const sample = bySample.get(e.ticket);
+    const start = handled.get(e.event);
+    if (!sample || start === undefined || e.sent === null) continue;
+    steps['POST transaction start -> published by the relay'].push(Number(e.sent) - Number(e.created));
+    steps['published -> orders handler starts'].push(start - Number(e.sent));
+    steps['handler start -> replica committed'].push(sample.replicatedAt - start);
+  }
+  return Object.fromEntries(
+    Object.entries(steps).map(([step, ms]) => [step, { p50: round(percentile(ms, 50), 2), p99: round(percentile(ms, 99), 2) }]),
+  );
+}
+
+export async function eventLag(options: {
+  seller: ApiUser;
+  watch: ReplicaWatch;
+  raw: RawJetStream;
+  databaseUrl: (service: string) => string;
+  config: BenchConfig;
+}) {
+  const { seller, watch, raw, databaseUrl, config } = options;
+  const samples: Sample[] = [];
   const baseline: number[] = [];
   // Warm-up: the first events pay for connections and plans on every hop.
   for (let i = 0; i < 5; i++) {
@@ -78,7 +143,7 @@ export async function eventLag(options: { seller: ApiUser; watch: ReplicaWatch; 
   await alternate(
     config.lagSamples,
     async () => {
-      system.push(await lagSample(seller, watch));
+      samples.push(await lagSample(seller, watch));
       await sleep(config.lagPauseMs);
     },
     async () => {
@@ -86,6 +151,7 @@ export async function eventLag(options: { seller: ApiUser; watch: ReplicaWatch; 
       await sleep(config.lagPauseMs);
     },
   );
+  const system = samples.map(lagOf);
   const p50 = percentile(system, 50);
   const p99 = percentile(system, 99);
   const raw50 = percentile(baseline, 50);
@@ -95,5 +161,5 @@ export async function eventLag(options: { seller: ApiUser; watch: ReplicaWatch; 
     figure(GROUP, 'p50', p50, 'ms', rawTrip(raw50), { text: '<= 2x raw + 5 ms', met: p50 <= 2 * raw50 + 5 }),
     figure(GROUP, 'p99', p99, 'ms', rawTrip(raw99), { text: '< 50 ms', met: p99 < 50 }),
   ];
-  return { figures, details: { systemMs: system, rawMs: baseline } };
+  return { figures, details: { hops: await hops(samples, databaseUrl), systemMs: system, rawMs: baseline } };
 }

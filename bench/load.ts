@@ -2,6 +2,7 @@ import autocannon, { type Instance } from 'autocannon';
 
 /** One round of HTTP load from autocannon, reduced to the figures the report compares. */
 export interface LoadRound {
+  requests: number;
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -17,6 +18,7 @@ export async function loadRound(url: string, seconds: number, connections: numbe
   try {
     const result = await instance;
     return {
+      requests: result.requests.total,
       requestsPerSecond: result.requests.average,
       p50Ms: result.latency.p50,
       p99Ms: result.latency.p99,

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** A process and its memory, read from /proc. */
 export interface ProcessMemory {
@@ -76,4 +76,46 @@ export function findProcess(command: string): number | undefined {
     }
   }
   return undefined;
+}
+
+const TICK_MS = 10; // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ)
+
+/** What a process is to the system: a service (by its directory), the launcher, postgres... */
+function roleOf(pid: number): string {
+  try {
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (cmdline[0]?.startsWith('postgres')) return 'postgres';
+    if (cmdline.some((a) => a.endsWith('scripts/start/main.ts'))) return 'launcher + front door';
+    if (cmdline.includes('src/main.ts')) return readlinkSync(`/proc/${pid}/cwd`).split('/').pop()!;
+    return (cmdline[0] ?? '?').split('/').pop()!;
+  } catch {
+    return '?';
+  }
+}
+
+/** CPU time (user + system, ms) used so far by each role in a process tree. */
+export function cpuByRole(root: number): Map<string, number> {
+  const byRole = new Map<string, number>();
+  for (const pid of descendants(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+      const role = roleOf(pid);
+      byRole.set(role, (byRole.get(role) ?? 0) + ms);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return byRole;
+}
+
+/** CPU ms each role used between two readings (processes that exited meanwhile are missed). */
+export function cpuBetween(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const [role, ms] of after) {
+    const delta = ms - (before.get(role) ?? 0);
+    if (delta > 0) used[role] = delta;
+  }
+  return used;
 }

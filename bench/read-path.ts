@@ -2,8 +2,9 @@ import type { BareServer } from './baselines.js';
 import type { BenchConfig } from './config.js';
 import type { TicketDatasets } from './datasets.js';
 import { loadRound, type LoadRound } from './load.js';
+import { cpuBetween, cpuByRole } from './process-tree.js';
 import { figure, type Figure } from './report.js';
-import { alternate, median } from './stats.js';
+import { interleave, median, round } from './stats.js';
 
 const GROUP = '1. Read path: GET /api/tickets (page of 50)';
 
@@ -28,25 +29,43 @@ export function summarise(rounds: LoadRound[]) {
   };
 }
 
+/**
+ * A load round that also counts the CPU time each part of the system used per request
+ * (the load generator included): where the time goes.
+ */
+async function accountedRound(url: string, systemPid: number, config: BenchConfig, cpuPerRequest: Record<string, number[]>) {
+  const before = cpuByRole(systemPid);
+  const ownBefore = process.cpuUsage();
+  const result = await loadRound(url, config.roundSeconds, config.connections);
+  const own = process.cpuUsage(ownBefore);
+  const used = cpuBetween(before, cpuByRole(systemPid));
+  used['load generator (this process)'] = (own.user + own.system) / 1000;
+  for (const [role, ms] of Object.entries(used)) (cpuPerRequest[role] ??= []).push(ms / result.requests);
+  return result;
+}
+
 export async function readPath(options: {
   frontDoor: string;
+  systemPid: number;
   bare: BareServer;
   datasets: TicketDatasets;
   config: BenchConfig;
 }) {
-  const { frontDoor, bare, datasets, config } = options;
+  const { frontDoor, systemPid, bare, datasets, config } = options;
   await datasets.use('read');
   const system = `${frontDoor}/api/tickets`;
   const baseline = `${bare.url}/api/tickets`;
-  await warmUp(system);
-  await warmUp(baseline);
-  const rounds = await alternate(
-    config.rounds,
-    () => loadRound(system, config.roundSeconds, config.connections),
+  const proxied = `${bare.behindFrontDoorUrl}/api/tickets`;
+  for (const url of [system, baseline, proxied]) await warmUp(url);
+  const cpuPerRequest: Record<string, number[]> = {};
+  const [rounds, bareRounds, proxiedRounds] = await interleave(config.rounds, [
+    () => accountedRound(system, systemPid, config, cpuPerRequest),
     () => loadRound(baseline, config.roundSeconds, config.connections),
-  );
-  const s = summarise(rounds.a);
-  const b = summarise(rounds.b);
+    () => loadRound(proxied, config.roundSeconds, config.connections),
+  ]);
+  const s = summarise(rounds!);
+  const b = summarise(bareRounds!);
+  const p = summarise(proxiedRounds!);
   if (s.failures > 0) throw new Error(`read path: ${s.failures} failed requests`);
   const ratio = s.requestsPerSecond / b.requestsPerSecond;
   const bareRoute = (value: number) => ({ name: 'bare Express route', value });
@@ -57,6 +76,13 @@ export async function readPath(options: {
     }),
     figure(GROUP, 'p50 latency', s.p50Ms, 'ms', bareRoute(b.p50Ms)),
     figure(GROUP, 'p99 latency', s.p99Ms, 'ms', bareRoute(b.p99Ms)),
+    figure(GROUP, '(ceiling) front door + bare route, requests/s', p.requestsPerSecond, 'req/s', bareRoute(b.requestsPerSecond)),
   ];
-  return { figures, details: { system: rounds.a, bare: rounds.b } };
+  const cpuMsPerRequest = Object.fromEntries(
+    Object.entries(cpuPerRequest)
+      .map(([role, values]) => [role, round(median(values), 3)] as const)
+      .filter(([, ms]) => ms >= 0.005)
+      .sort((x, y) => y[1] - x[1]),
+  );
+  return { figures, details: { system: rounds, bare: bareRounds, frontDoorOnBare: proxiedRounds, cpuMsPerRequest } };
 }

@@ -17,23 +17,26 @@ export const now = () => performance.now();
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Runs `a` and `b` for `rounds` rounds in ABBA order (a b, b a, a b, ...), so a machine that
- * gets busier or quieter during the run weighs on both sides alike.
+ * Runs each side once per round, in turn, reversing the order every other round (A B C,
+ * C B A, ...), so a machine that gets busier or quieter during the run weighs on all alike.
+ * Returns each side's results, in the order of `sides`.
  */
+export async function interleave<T>(rounds: number, sides: (() => Promise<T>)[]): Promise<T[][]> {
+  const results: T[][] = sides.map(() => []);
+  for (let i = 0; i < rounds; i++) {
+    const order = sides.map((_, j) => j);
+    if (i % 2 === 1) order.reverse();
+    for (const j of order) results[j]!.push(await sides[j]!());
+  }
+  return results;
+}
+
+/** `interleave` for two sides. */
 export async function alternate<A, B>(
   rounds: number,
   a: () => Promise<A>,
   b: () => Promise<B>,
 ): Promise<{ a: A[]; b: B[] }> {
-  const results = { a: [] as A[], b: [] as B[] };
-  for (let i = 0; i < rounds; i++) {
-    if (i % 2 === 0) {
-      results.a.push(await a());
-      results.b.push(await b());
-    } else {
-      results.b.push(await b());
-      results.a.push(await a());
-    }
-  }
-  return results;
+  const [ra, rb] = await interleave<A | B>(rounds, [a, b]);
+  return { a: ra as A[], b: rb as B[] };
 }

@@ -52,6 +52,10 @@ export class BenchSystem {
     rmSync(settings.dataDir, { recursive: true, force: true });
   }
 
+  static clearLog() {
+    rmSync(join(resultsDir, 'system.log'), { force: true });
+  }
+
   static async start(settings: SystemSettings): Promise<BenchSystem> {
     mkdirSync(resultsDir, { recursive: true });
     const log = createWriteStream(join(resultsDir, 'system.log'), { flags: 'a' });
