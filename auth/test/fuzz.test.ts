@@ -78,17 +78,19 @@ const endpoints = (): Endpoint[] => [
   ...probeEndpoints,
 ];
 
+const requests = () =>
+  requestsTo(endpoints(), {
+    ids: pathId([]),
+    cookies: cookieHeader([cookie, foreignCookie], invalidCookies),
+  });
+
 describe('fuzzing the auth API', () => {
   // Fewer than the other services: every well-formed sign-up or sign-in runs scrypt.
   const runs = fuzzRuns(300);
   it(
     `when ${runs} generated requests arrive, then none gets a 5xx, every 4xx is in the error shape and a refused one changes nothing`,
     async () => {
-      const requests = requestsTo(endpoints(), {
-        ids: pathId([]),
-        cookies: cookieHeader([cookie, foreignCookie], invalidCookies),
-      });
-      await target.run(requests, runs);
+      await target.run(requests(), runs);
     },
     fuzzTimeout(runs, 150),
   );
@@ -114,6 +116,15 @@ describe('fuzzing the auth API', () => {
       );
     },
     fuzzTimeout(passwordRuns, 500),
+  );
+
+  const togetherRuns = fuzzRuns(80, 0.1);
+  it(
+    `when ${togetherRuns} batches of requests arrive at once, then none gets a 5xx, every 4xx is in the error shape and refused ones change nothing`,
+    async () => {
+      await target.runTogether(requests(), togetherRuns);
+    },
+    fuzzTimeout(togetherRuns, 400),
   );
 
   const rawRuns = fuzzRuns(100, 0.5);

@@ -74,18 +74,29 @@ const endpoints = (): Endpoint[] => [
   ...probeEndpoints,
 ];
 
+const requests = () =>
+  requestsTo(endpoints(), {
+    ids: pathId(orderIds),
+    cookies: cookieHeader([buyer.cookie, other.cookie], invalidCookies),
+  });
+
 describe('fuzzing the payments API', () => {
   const runs = fuzzRuns(500);
   it(
     `when ${runs} generated requests arrive, then none gets a 5xx, every 4xx is in the error shape and a refused one changes nothing`,
     async () => {
-      const requests = requestsTo(endpoints(), {
-        ids: pathId(orderIds),
-        cookies: cookieHeader([buyer.cookie, other.cookie], invalidCookies),
-      });
-      await target.run(requests, runs);
+      await target.run(requests(), runs);
     },
     fuzzTimeout(runs),
+  );
+
+  const togetherRuns = fuzzRuns(80, 0.1);
+  it(
+    `when ${togetherRuns} batches of requests arrive at once, then none gets a 5xx, every 4xx is in the error shape and refused ones change nothing`,
+    async () => {
+      await target.runTogether(requests(), togetherRuns);
+    },
+    fuzzTimeout(togetherRuns, 400),
   );
 
   const rawRuns = fuzzRuns(100, 0.5);

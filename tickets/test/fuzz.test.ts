@@ -72,18 +72,29 @@ function storedAsSent(request: FuzzRequest, response: FuzzResponse) {
   expect(ticket.price, 'stored price').toBe(sent.price);
 }
 
+const requests = () =>
+  requestsTo(endpoints, {
+    ids: pathId(ids),
+    cookies: cookieHeader([owner.cookie, other.cookie], invalidCookies),
+  });
+
 describe('fuzzing the tickets API', () => {
   const runs = fuzzRuns(600);
   it(
     `when ${runs} generated requests arrive, then none gets a 5xx, every 4xx is in the error shape and a refused one changes nothing`,
     async () => {
-      const requests = requestsTo(endpoints, {
-        ids: pathId(ids),
-        cookies: cookieHeader([owner.cookie, other.cookie], invalidCookies),
-      });
-      await target.run(requests, runs);
+      await target.run(requests(), runs);
     },
     fuzzTimeout(runs),
+  );
+
+  const togetherRuns = fuzzRuns(80, 0.1);
+  it(
+    `when ${togetherRuns} batches of requests arrive at once, then none gets a 5xx, every 4xx is in the error shape and refused ones change nothing`,
+    async () => {
+      await target.runTogether(requests(), togetherRuns);
+    },
+    fuzzTimeout(togetherRuns, 400),
   );
 
   const rawRuns = fuzzRuns(100, 0.5);

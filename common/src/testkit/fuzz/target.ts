@@ -27,6 +27,16 @@ export interface FuzzResponse {
   text: string;
 }
 
+/** A request and its answer; `sent` is the generated request, when it was one (not raw bytes). */
+interface Answered {
+  request: { method: string; url: string };
+  response: FuzzResponse;
+  sent?: FuzzRequest;
+}
+
+const describe = ({ request, response }: Answered) =>
+  `${request.method} ${request.url.slice(0, 200)} -> ${response.status} ${response.text.slice(0, 300)}`;
+
 export interface FuzzStats {
   requests: number;
   byStatus: Record<string, number>;
@@ -41,6 +51,8 @@ export interface FuzzTarget {
   checkRaw(bytes: Buffer): Promise<void>;
   /** Runs `requests` as a property for `numRuns` cases. */
   run(requests: Arbitrary<FuzzRequest>, numRuns: number): Promise<void>;
+  /** The same, with 2 to 6 requests sent at once per case; the tables are checked once all are answered. */
+  runTogether(requests: Arbitrary<FuzzRequest>, numRuns: number): Promise<void>;
   runRaw(requests: Arbitrary<Buffer>, numRuns: number): Promise<void>;
   stats: FuzzStats;
   /** Checks the process still answers, stops the server and reports the counts (to FUZZ_REPORT, if set). */
@@ -88,35 +100,43 @@ export async function startFuzzTarget(service: ServiceContext, app: Express, opt
   let last = await tables.take();
   const stats: FuzzStats = { requests: 0, byStatus: {}, serverErrors: 0, violations: 0 };
 
-  async function verify(request: { method: string; url: string }, response: FuzzResponse, sent?: FuzzRequest) {
-    if (response.status < 200) return; // 100 Continue: the real answer follows
+  /** Counts an answer and checks what any answer must be: below 500, and a 4xx in the error shape. */
+  function checkAnswer({ request, response }: Answered) {
     stats.requests++;
     const cls = `${Math.floor(response.status / 100)}xx`;
     stats.byStatus[cls] = (stats.byStatus[cls] ?? 0) + 1;
     if (response.status >= 500) stats.serverErrors++;
+    const what = describe({ request, response });
+    expect(response.status, what).toBeLessThan(500);
+    if (response.status >= 400) {
+      expect(String(response.headers['content-type']), what).toMatch(/^application\/json\b/);
+      if (request.method !== 'HEAD') expectErrorShape(response.text, what);
+    }
+  }
+
+  /**
+   * Checks requests that were answered together: each answer, then the tables, which must be as
+   * before when every one of them was refused (all but the tables a refusal may change).
+   */
+  async function verify(answered: Answered[]) {
     try {
-      const what = `${request.method} ${request.url.slice(0, 200)} -> ${response.status} ${response.text.slice(0, 300)}`;
-      expect(response.status, what).toBeGreaterThanOrEqual(100);
-      expect(response.status, what).toBeLessThan(500);
-      if (response.status >= 400) {
-        expect(String(response.headers['content-type']), what).toMatch(/^application\/json\b/);
-        if (request.method !== 'HEAD') expectErrorShape(response.text, what);
-        const now = await tables.take();
-        const allowed = new Set(options.allowedChanges?.(request, response) ?? []);
+      const real = answered.filter((a) => a.response.status >= 200); // 100 Continue: the real answer follows
+      for (const a of real) checkAnswer(a);
+      const now = await tables.take();
+      if (real.every((a) => a.response.status >= 400)) {
+        const allowed = new Set(real.flatMap((a) => options.allowedChanges?.(a.request, a.response) ?? []));
         const strip = (s: Record<string, string>) => Object.fromEntries(Object.entries(s).filter(([t]) => !allowed.has(t)));
-        expect(strip(now), `a refused request changed tables: ${what}`).toEqual(strip(last));
-        last = now;
-      } else {
-        last = await tables.take();
-        if (sent) options.onAccepted?.(sent, response);
+        expect(strip(now), `refused requests changed tables: ${answered.map(describe).join('; ')}`).toEqual(strip(last));
       }
+      last = now;
+      for (const a of real) if (a.response.status < 400 && a.sent) options.onAccepted?.(a.sent, a.response);
     } catch (err) {
       stats.violations++;
       throw err;
     }
   }
 
-  const check = async (request: FuzzRequest) => {
+  async function send(request: FuzzRequest): Promise<Answered> {
     let call = http[request.method.toLowerCase() as 'get'](request.url).timeout(15_000);
     for (const [name, value] of Object.entries(request.headers)) call = call.set(name, value);
     if (request.body) {
@@ -132,8 +152,12 @@ export async function startFuzzTarget(service: ServiceContext, app: Express, opt
       r.on('data', (c: Buffer) => chunks.push(c));
       r.on('end', () => done(null, Buffer.concat(chunks).toString('utf8')));
     });
-    await verify(request, { status: res.status, headers: res.headers, text: String(res.body ?? '') }, request);
-  };
+    return { request, sent: request, response: { status: res.status, headers: res.headers, text: String(res.body ?? '') } };
+  }
+
+  const check = async (request: FuzzRequest) => verify([await send(request)]);
+
+  const checkTogether = async (requests: FuzzRequest[]) => verify(await Promise.all(requests.map(send)));
 
   const checkRaw = async (bytes: Buffer) => {
     const answer = await sendRaw(port, bytes);
@@ -141,8 +165,7 @@ export async function startFuzzTarget(service: ServiceContext, app: Express, opt
     const [method = '', ...rest] = requestLine.split(' ');
     const request = { method, url: rest.join(' ') };
     // node may close a connection without a word when the bytes are not HTTP at all; anything it does say must keep the contract.
-    const responses = parseResponses(answer);
-    for (const response of responses) await verify(request, response);
+    await verify(parseResponses(answer).map((response) => ({ request, response })));
   };
 
   return {
@@ -153,6 +176,15 @@ export async function startFuzzTarget(service: ServiceContext, app: Express, opt
     async run(requests, numRuns) {
       last = await tables.take();
       await fc.assert(fc.asyncProperty(requests, check), { numRuns });
+    },
+    async runTogether(requests, numRuns) {
+      last = await tables.take();
+      // Different requests at once, and the same one several times (a double submit, racing buyers).
+      const batches = fc.oneof(
+        fc.array(requests, { minLength: 2, maxLength: 6 }),
+        fc.tuple(requests, fc.integer({ min: 2, max: 5 })).map(([r, n]) => Array.from({ length: n }, () => r)),
+      );
+      await fc.assert(fc.asyncProperty(batches, checkTogether), { numRuns });
     },
     async runRaw(requests, numRuns) {
       last = await tables.take();
