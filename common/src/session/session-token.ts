@@ -19,9 +19,23 @@ export interface CurrentUser {
 
 export type SessionVerifier = (token: string) => Promise<CurrentUser | null>;
 
+/**
+ * Tokens already verified, so a signed-in user's next requests cost a map lookup instead of
+ * a signature check (about 0.2 ms of CPU each). Only tokens that passed verification are
+ * kept, each until its own expiry; the oldest go first once the map is full.
+ */
+const VERIFIED_CACHE_SIZE = 10_000;
+
 export async function createSessionVerifier(publicKeyPem: string): Promise<SessionVerifier> {
   const key = await importSPKI(publicKeyPem, ALG);
+  const verified = new Map<string, { user: CurrentUser; expiresAtMs: number }>();
   return async (token) => {
+    const known = verified.get(token);
+    if (known) {
+      if (Date.now() < known.expiresAtMs) return known.user;
+      verified.delete(token);
+      return null; // expired since it was verified
+    }
     try {
       const { payload } = await jwtVerify(token, key, {
         algorithms: [ALG],
@@ -29,10 +43,13 @@ export async function createSessionVerifier(publicKeyPem: string): Promise<Sessi
         audience: AUDIENCE,
         requiredClaims: ['sub', 'exp', 'iat'],
       });
-      const { sub, email } = payload;
+      const { sub, email, exp } = payload;
       // Ids are UUIDs everywhere; anything else cannot name a user (and would not fit the columns).
       if (typeof sub !== 'string' || !UUID.test(sub) || typeof email !== 'string') return null;
-      return { id: sub.toLowerCase(), email };
+      const user = { id: sub.toLowerCase(), email };
+      if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+      verified.set(token, { user, expiresAtMs: exp! * 1000 });
+      return user;
     } catch {
       return null; // any token that fails verification counts as signed out
     }
