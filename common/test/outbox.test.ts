@@ -87,6 +87,18 @@ describe('outbox', () => {
     });
   });
 
+  it('when more events than one batch are waiting, then each is published once, in order', async () => {
+    const t = await start();
+    const events = Array.from({ length: 250 }, ticketCreated);
+    await t.service.database.transaction(async (tx) => {
+      for (const e of events) await enqueueEvent(tx, 'ticket.created', e);
+    });
+    expect(await t.service.relay.flush()).toBe(250);
+    const published = await readStream(t.bus, 'ticket.created');
+    expect(published.map((e) => e.payload)).toEqual(events);
+    expect(await t.service.database.db.select().from(outbox).where(isNull(outbox.sentAt))).toEqual([]);
+  });
+
   it('when the relay dies after publishing but before marking sent, then the re-publish is dropped by JetStream', async () => {
     const t = await start();
     await t.service.database.transaction((tx) => enqueueEvent(tx, 'ticket.created', ticketCreated()));
