@@ -2,7 +2,7 @@
 // `npm run fuzz`: every service's fuzz test (<service>/test/fuzz.test.ts) with many more cases
 // than `npm test` gives them, then the totals: requests sent, 5xx answers, contract violations.
 //
-//   npm run fuzz                 FUZZ_RUNS=1800 cases per property (over 10,000 requests in all)
+//   npm run fuzz                 FUZZ_RUNS=1500 cases per property (over 10,000 requests in all)
 //   FUZZ_RUNS=5000 npm run fuzz  more
 //   npm run fuzz -- orders       only the services named
 //
@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const runs = process.env.FUZZ_RUNS ?? '1800';
+const runs = process.env.FUZZ_RUNS ?? '1500';
 const only = process.argv.slice(2);
 const files = readdirSync('.', { withFileTypes: true })
   .filter((d) => d.isDirectory() && existsSync(join(d.name, 'test', 'fuzz.test.ts')))
