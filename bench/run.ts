@@ -59,14 +59,7 @@ async function main() {
   const first = await timed('npm start, first', () => BenchSystem.start(settings));
   system = first;
   await first.stop();
-  system = await timed('npm start, warm', () =>
-    BenchSystem.start(settings).catch((err: Error) => {
-      // Seen now and then on a busy machine (the embedded PostgreSQL exits during start):
-      // one more try, so a whole run is not lost to it; the log keeps the failed attempt.
-      log(`${err.message}; trying once more`);
-      return BenchSystem.start(settings);
-    }),
-  );
+  system = await timed('npm start, warm', () => BenchSystem.start(settings));
   const running = system;
   cleanups.push(() => running.stop());
   await sleep(3000);

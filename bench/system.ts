@@ -91,19 +91,39 @@ export class BenchSystem {
     return `postgres://postgres:postgres@127.0.0.1:${pid[3]}/ticketing_${service}`;
   }
 
-  /** Ctrl-C, as a terminal sends it; then SIGKILL to anything of it still there after the grace period. */
+  /**
+   * Ctrl-C, as a terminal sends it, then waits until every process of the tree has exited:
+   * npm itself exits before the launcher has finished stopping PostgreSQL, and a new start
+   * on the same data directory must not meet the old server. SIGKILL after the grace period.
+   */
   async stop(graceMs = 30_000): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const tree = descendants(this.pid);
     signal(-this.pid, 'SIGINT');
-    const timedOut = await Promise.race([this.exited.then(() => false), sleep(graceMs).then(() => true)]);
-    if (timedOut) for (const pid of tree) signal(pid, 'SIGKILL');
+    const deadline = now() + graceMs;
+    while (tree.some(isAlive)) {
+      if (now() > deadline) {
+        for (const pid of tree) signal(pid, 'SIGKILL');
+        break;
+      }
+      await sleep(100);
+    }
+    await this.exited;
   }
 
   /** Last resort when the benchmark itself dies: SIGKILL to the whole tree, synchronously. */
   kill() {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     for (const pid of descendants(this.pid).reverse()) signal(pid, 'SIGKILL');
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
