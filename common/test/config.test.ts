@@ -17,7 +17,14 @@ describe('configuration', () => {
       NATS_STREAM: 'TICKETING',
       NATS_SUBJECT_PREFIX: '',
       NODE_ENV: 'development',
+      DATABASE_POOL_SIZE: 10,
     });
+  });
+
+  it('when DATABASE_POOL_SIZE is given, then it is a whole number of at least 1', () => {
+    expect(loadConfig(baseConfigSchema, { ...valid, DATABASE_POOL_SIZE: '4' }).DATABASE_POOL_SIZE).toBe(4);
+    expect(() => loadConfig(baseConfigSchema, { ...valid, DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+    expect(() => loadConfig(baseConfigSchema, { ...valid, DATABASE_POOL_SIZE: 'many' })).toThrow(/DATABASE_POOL_SIZE/);
   });
 
   it('when a variable is missing or bad, then loading fails with a message naming each one', () => {

@@ -23,6 +23,11 @@ export const baseConfigSchema = z.object({
   EVENT_ACK_WAIT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(1).max(3600).default(30),
   /** Deliveries before a failing event goes to the dead-letter subject. */
   EVENT_MAX_DELIVERIES: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(8),
+  /**
+   * Database connections per process. Each is a PostgreSQL server process: a one-machine
+   * system (`npm start`) runs fine on a few, a replica beside a big server may want more.
+   */
+  DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -49,6 +49,7 @@ export async function createServiceContext<C extends BaseConfig>(
     url: config.DATABASE_URL,
     migrationsFolder: options.migrationsFolder,
     logger,
+    poolSize: config.DATABASE_POOL_SIZE,
   });
   let bus: Bus;
   try {
