@@ -45,6 +45,9 @@ async function start() {
         env: {
           ...process.env,
           NODE_ENV: process.env.NODE_ENV ?? 'development',
+          // Every connection is a PostgreSQL process on this one machine: a few per service
+          // serve a laptop's load and keep the whole system's memory down.
+          DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '4',
           PORT: String(ports[service]),
           DATABASE_URL: databases!.urlFor(service),
           NATS_URL: nats!.url,
