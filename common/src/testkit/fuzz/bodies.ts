@@ -17,11 +17,17 @@ const invalidUtf8 = fc.constantFrom(
   Buffer.from([0x80]), Buffer.from([0xf8, 0x88, 0x80, 0x80, 0x80]), Buffer.from([0xfe, 0xfe]),
 );
 
-/** Splices invalid bytes into the JSON text of `value`, inside its first string when there is one. */
-function withInvalidUtf8(value: unknown, bad: Buffer): Buffer {
+/**
+ * Splices invalid bytes into the JSON text of `value` at the start of its `nth` string value
+ * (counted round), where a lenient decoder would turn them into text the server keeps; with no
+ * string value, after the first quote or at the end.
+ */
+function withInvalidUtf8(value: unknown, bad: Buffer, nth: number): Buffer {
   const text = Buffer.from(json(value));
-  const quote = text.indexOf(0x22);
-  const at = quote >= 0 ? quote + 1 : text.length;
+  const quotes = [...text.keys()].filter((i) => text[i] === 0x22);
+  const valueQuotes = quotes.filter((i) => text[i - 1] === 0x3a /* : */ || text[i - 1] === 0x5b /* [ */);
+  const candidates = valueQuotes.length ? valueQuotes : quotes;
+  const at = candidates.length ? candidates[nth % candidates.length]! + 1 : text.length;
   return Buffer.concat([text.subarray(0, at), bad, text.subarray(at)]);
 }
 
@@ -60,7 +66,7 @@ export function encodedBody(value: Arbitrary<unknown>): Arbitrary<RawBody> {
     { weight: 1, arbitrary: value.map((v) => ({ bytes: Buffer.from(json(v)) })) },
     { weight: 1, arbitrary: fc.constant({ contentType: 'application/json', bytes: Buffer.alloc(0) }) },
     { weight: 2, arbitrary: malformedJson.map((text) => ({ contentType: 'application/json', bytes: Buffer.from(text) })) },
-    { weight: 2, arbitrary: fc.tuple(value, invalidUtf8).map(([v, bad]) => ({ contentType: 'application/json', bytes: withInvalidUtf8(v, bad) })) },
+    { weight: 4, arbitrary: fc.tuple(value, invalidUtf8, fc.nat()).map(([v, bad, nth]) => ({ contentType: 'application/json', bytes: withInvalidUtf8(v, bad, nth) })) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => ({ contentType: 'application/json', bytes: Buffer.from(b) })) },
     {
       weight: 1,

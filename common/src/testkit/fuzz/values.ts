@@ -65,8 +65,8 @@ function nested(depth: number): unknown {
 function nearMiss(valid: unknown): Arbitrary<unknown> {
   if (typeof valid === 'string') {
     return fc.oneof(
-      fc.tuple(unpairedSurrogates, fc.boolean()).map(([bad, before]) => (before ? bad + valid : valid + bad)),
-      fc.constantFrom(` ${valid} `, valid.toUpperCase(), `${valid}\u0000`, `${valid}\u0007`, `\u202E${valid}`, `${valid}\u200B`, `${valid}\uFFFF`, `${valid}\uD83D\uDE00`, valid.repeat(60)),
+      { weight: 2, arbitrary: fc.tuple(unpairedSurrogates, fc.boolean()).map(([bad, before]) => (before ? bad + valid : valid + bad)) },
+      { weight: 1, arbitrary: fc.constantFrom(` ${valid} `, valid.toUpperCase(), `${valid}\u0000`, `${valid}\u0007`, `\u202E${valid}`, `${valid}\u200B`, `${valid}\uFFFF`, `${valid}\uD83D\uDE00`, valid.repeat(60)) },
     );
   }
   if (typeof valid === 'number') {
