@@ -23,7 +23,14 @@ export async function runService(
   });
   service.relay.start();
   const server: Server = createHttpServer(app);
-  await new Promise<void>((resolve) => server.listen(service.config.PORT, resolve));
+  // A port already taken fails the start (main.ts reports it), rather than running deaf.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(service.config.PORT, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const address = server.address();
   logger.info(
     { port: typeof address === 'object' && address ? address.port : service.config.PORT },

@@ -1,0 +1,27 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runService } from '../src/service/run-service.js';
+import { createTestService, type TestService } from '../src/testkit/index.js';
+import type { BaseConfig } from '../src/config/env.js';
+import { migrationsFolder } from './fixtures/service.js';
+
+let taken: Server;
+let t: TestService<BaseConfig>;
+beforeAll(async () => {
+  taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, resolve));
+  const port = (taken.address() as AddressInfo).port;
+  t = await createTestService({ name: 'fixture', migrationsFolder, env: { PORT: String(port) } });
+});
+afterAll(async () => {
+  await t.close();
+  await new Promise<void>((resolve) => taken.close(() => resolve()));
+});
+
+describe('runService', () => {
+  it('when its port is already taken, then starting fails with the reason instead of running without HTTP', async () => {
+    await expect(runService(t.service, express(), [])).rejects.toThrow(/EADDRINUSE/);
+  });
+});
