@@ -24,7 +24,7 @@ export const config = {
   purchaseRounds: quick ? 2 : 3,
   purchaseSeconds: quick ? 4 : 10,
   /** Tickets put up for sale for the purchase rounds (buyers stop early if they run out). */
-  purchaseTickets: quick ? 1_500 : 6_000,
+  purchaseTickets: quick ? 800 : 3_000,
 };
 
 export type BenchConfig = typeof config;

@@ -30,19 +30,33 @@ export function summarise(rounds: LoadRound[]) {
 }
 
 /**
- * A load round that also counts the CPU time each part of the system used per request
- * (the load generator included): where the time goes.
+ * A load round that also counts the CPU time each process used per request (the load
+ * generator included), by role: where the time goes.
  */
-async function accountedRound(url: string, systemPid: number, config: BenchConfig, cpuPerRequest: Record<string, number[]>) {
-  const before = cpuByRole(systemPid);
+async function accountedRound(
+  url: string,
+  rootPid: number,
+  config: BenchConfig,
+  cpuPerRequest: Record<string, number[]>,
+  label: (role: string) => string = (role) => role,
+) {
+  const before = cpuByRole(rootPid);
   const ownBefore = process.cpuUsage();
   const result = await loadRound(url, config.roundSeconds, config.connections);
   const own = process.cpuUsage(ownBefore);
-  const used = cpuBetween(before, cpuByRole(systemPid));
+  const used = cpuBetween(before, cpuByRole(rootPid));
   used['load generator (this process)'] = (own.user + own.system) / 1000;
-  for (const [role, ms] of Object.entries(used)) (cpuPerRequest[role] ??= []).push(ms / result.requests);
+  for (const [role, ms] of Object.entries(used)) (cpuPerRequest[label(role)] ??= []).push(ms / result.requests);
   return result;
 }
+
+const perRequest = (cpu: Record<string, number[]>) =>
+  Object.fromEntries(
+    Object.entries(cpu)
+      .map(([role, values]) => [role, round(median(values), 3)] as const)
+      .filter(([, ms]) => ms >= 0.005)
+      .sort((x, y) => y[1] - x[1]),
+  );
 
 export async function readPath(options: {
   frontDoor: string;
@@ -58,9 +72,10 @@ export async function readPath(options: {
   const proxied = `${bare.behindFrontDoorUrl}/api/tickets`;
   for (const url of [system, baseline, proxied]) await warmUp(url);
   const cpuPerRequest: Record<string, number[]> = {};
+  const bareCpuPerRequest: Record<string, number[]> = {};
   const [rounds, bareRounds, proxiedRounds] = await interleave(config.rounds, [
     () => accountedRound(system, systemPid, config, cpuPerRequest),
-    () => loadRound(baseline, config.roundSeconds, config.connections),
+    () => accountedRound(baseline, bare.pid, config, bareCpuPerRequest, (role) => (role === 'node' ? 'bare Express' : role)),
     () => loadRound(proxied, config.roundSeconds, config.connections),
   ]);
   const s = summarise(rounds!);
@@ -78,11 +93,14 @@ export async function readPath(options: {
     figure(GROUP, 'p99 latency', s.p99Ms, 'ms', bareRoute(b.p99Ms)),
     figure(GROUP, '(ceiling) front door + bare route, requests/s', p.requestsPerSecond, 'req/s', bareRoute(b.requestsPerSecond)),
   ];
-  const cpuMsPerRequest = Object.fromEntries(
-    Object.entries(cpuPerRequest)
-      .map(([role, values]) => [role, round(median(values), 3)] as const)
-      .filter(([, ms]) => ms >= 0.005)
-      .sort((x, y) => y[1] - x[1]),
-  );
-  return { figures, details: { system: rounds, bare: bareRounds, frontDoorOnBare: proxiedRounds, cpuMsPerRequest } };
+  return {
+    figures,
+    details: {
+      system: rounds,
+      bare: bareRounds,
+      frontDoorOnBare: proxiedRounds,
+      cpuMsPerRequest: perRequest(cpuPerRequest),
+      bareCpuMsPerRequest: perRequest(bareCpuPerRequest),
+    },
+  };
 }

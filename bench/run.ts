@@ -123,7 +123,7 @@ async function main() {
 
   const table = formatTable(figures);
   const whereTimeGoes = [
-    `Read path, CPU ms per request: ${breakdown(read.details.cpuMsPerRequest)}`,
+    `Read path, CPU ms per request: ${breakdown(read.details.cpuMsPerRequest)}; bare route: ${breakdown(read.details.bareCpuMsPerRequest)}`,
     `Event lag, p50 (p99) ms per hop: ${Object.entries(lag.details.hops)
       .map(([hop, t]) => `${hop} ${t.p50} (${t.p99})`)
       .join('; ')}`,
