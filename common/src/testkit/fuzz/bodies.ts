@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import fc, { type Arbitrary } from 'fast-check';
 
 /** Bodies on the wire: a value encoded every way a client might, and ways no client should. */
@@ -74,8 +75,14 @@ export function encodedBody(value: Arbitrary<unknown>): Arbitrary<RawBody> {
         .tuple(value, fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'compress', 'gzip, gzip', 'x-unknown'))
         .map(([v, contentEncoding]) => ({ contentType: 'application/json', contentEncoding, bytes: Buffer.from(json(v)) })),
     },
+    { weight: 1, arbitrary: value.map((v) => ({ contentType: 'application/json', contentEncoding: 'gzip', bytes: gzipSync(json(v)) })) },
+    { weight: 1, arbitrary: fc.constant(null).map(() => ({ contentType: 'application/json', contentEncoding: 'gzip', bytes: gzipBomb() })) },
   );
 }
+
+/** A few kilobytes that inflate to 5 MB of JSON: the body limit must hold for what is inflated, not what was sent. */
+let bomb: Buffer | undefined;
+const gzipBomb = () => (bomb ??= gzipSync(`{"title":"${'a'.repeat(5_000_000)}","price":1}`));
 
 function formOf(value: unknown): string {
   if (value === null || typeof value !== 'object') return String(value);
