@@ -34,7 +34,7 @@ interface Answered {
   sent?: FuzzRequest;
 }
 
-const describe = ({ request, response }: Answered) =>
+const summary = ({ request, response }: Answered) =>
   `${request.method} ${request.url.slice(0, 200)} -> ${response.status} ${response.text.slice(0, 300)}`;
 
 export interface FuzzStats {
@@ -53,6 +53,7 @@ export interface FuzzTarget {
   run(requests: Arbitrary<FuzzRequest>, numRuns: number): Promise<void>;
   /** The same, with 2 to 6 requests sent at once per case; the tables are checked once all are answered. */
   runTogether(requests: Arbitrary<FuzzRequest>, numRuns: number): Promise<void>;
+  /** Raw requests (see rawRequests) as a property for `numRuns` cases. */
   runRaw(requests: Arbitrary<Buffer>, numRuns: number): Promise<void>;
   stats: FuzzStats;
   /** Checks the process still answers, stops the server and reports the counts (to FUZZ_REPORT, if set). */
@@ -106,7 +107,7 @@ export async function startFuzzTarget(service: ServiceContext, app: Express, opt
     const cls = `${Math.floor(response.status / 100)}xx`;
     stats.byStatus[cls] = (stats.byStatus[cls] ?? 0) + 1;
     if (response.status >= 500) stats.serverErrors++;
-    const what = describe({ request, response });
+    const what = summary({ request, response });
     expect(response.status, what).toBeLessThan(500);
     if (response.status >= 400) {
       expect(String(response.headers['content-type']), what).toMatch(/^application\/json\b/);
@@ -126,7 +127,7 @@ export async function startFuzzTarget(service: ServiceContext, app: Express, opt
       if (real.every((a) => a.response.status >= 400)) {
         const allowed = new Set(real.flatMap((a) => options.allowedChanges?.(a.request, a.response) ?? []));
         const strip = (s: Record<string, string>) => Object.fromEntries(Object.entries(s).filter(([t]) => !allowed.has(t)));
-        expect(strip(now), `refused requests changed tables: ${answered.map(describe).join('; ')}`).toEqual(strip(last));
+        expect(strip(now), `refused requests changed tables: ${answered.map(summary).join('; ')}`).toEqual(strip(last));
       }
       last = now;
       for (const a of real) if (a.response.status < 400 && a.sent) options.onAccepted?.(a.sent, a.response);
