@@ -1,4 +1,4 @@
-import { findProcess, memoryOf, treeMemory, type ProcessMemory } from './process-tree.js';
+import { findProcess, memoryOf, roleOf, treeMemory, type ProcessMemory } from './process-tree.js';
 import { figure, type Figure } from './report.js';
 import { median, sleep } from './stats.js';
 
@@ -10,7 +10,7 @@ export interface Memory {
   rssMb: number;
   /** The same with shared pages counted once (PSS), in MB. */
   pssMb: number;
-  /** RSS in MB by process name, e.g. node, postgres, nats-server. */
+  /** RSS in MB by role: each service, the launcher, postgres, nats-server... */
   byName: Record<string, number>;
   processes: number;
 }
@@ -28,8 +28,8 @@ export function systemMemory(rootPid: number): Memory {
   }
   const byName: Record<string, number> = {};
   for (const p of processes) {
-    const name = p.name.startsWith('postgres') ? 'postgres' : p.name;
-    byName[name] = Math.round((byName[name] ?? 0) + p.rss / MB);
+    const role = roleOf(p.pid);
+    byName[role] = Math.round((byName[role] ?? 0) + p.rss / MB);
   }
   return {
     rssMb: processes.reduce((n, p) => n + p.rss, 0) / MB,

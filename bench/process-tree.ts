@@ -81,7 +81,7 @@ export function findProcess(command: string): number | undefined {
 const TICK_MS = 10; // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ)
 
 /** What a process is to the system: a service (by its directory), the launcher, postgres... */
-function roleOf(pid: number): string {
+export function roleOf(pid: number): string {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     if (cmdline[0]?.startsWith('postgres')) return 'postgres';
