@@ -107,8 +107,9 @@ describe('fuzzing the auth API', () => {
       await fc.assert(
         fc.asyncProperty(pairs, async ([signedUpWith, triedWith]) => {
           const someone = anEmail();
+          // Refused (a password that is not valid text) or not, the other password must not get in.
           const signup = await t.http.post('/api/users/signup').send({ email: someone, password: signedUpWith });
-          fc.pre(signup.status === 201);
+          expect([201, 400]).toContain(signup.status);
           const signin = await t.http.post('/api/users/signin').send({ email: someone, password: triedWith });
           expect(signin.status).toBe(400);
         }),
