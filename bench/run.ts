@@ -70,6 +70,7 @@ async function main() {
   await timed(`loading ${config.readTickets} tickets`, () => datasets.create('read', config.readTickets));
   await timed(`loading ${config.smallTickets} tickets`, () => datasets.create('small', config.smallTickets));
   await timed(`loading ${config.largeTickets} tickets`, () => datasets.create('large', config.largeTickets));
+  await datasets.settle();
 
   await datasets.use('read');
   const bare = await BareServer.start(await firstPage(running.url));
