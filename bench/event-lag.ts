@@ -80,8 +80,9 @@ const lagOf = (s: Sample) => Math.max(0, s.replicatedAt - s.answeredAt);
 
 /**
  * Where the time goes, per sample, from the databases' own records: the POST's transaction
- * start (outbox created_at) to the relay's publish (sent_at), to the orders handler's
- * transaction start (inbox processed_at), to its commit (the notification).
+ * start (outbox created_at), its answer, the relay's publish (sent_at, which may come before
+ * the answer reaches the client), the orders handler's transaction start (inbox
+ * processed_at) and its commit (the notification).
  */
 async function hops(samples: Sample[], databaseUrl: (service: string) => string) {
   const query = async (service: string, sql: string, params: unknown[]) => {
@@ -111,14 +112,20 @@ async function hops(samples: Sample[], databaseUrl: (service: string) => string)
     ).map((r) => [r.event_id as string, Number(r.at)]),
   );
   const bySample = new Map(samples.map((s) => [s.ticketId, s]));
-  const steps = { 'POST transaction start -> published by the relay': [] as number[], 'published -> orders handler starts': [] as number[], 'handler start -> replica committed': [] as number[] };
+  const steps: Record<string, number[]> = {
+    'POST transaction start -> 201 answered': [],
+    '201 answered -> published by the relay': [],
+    'published -> orders handler starts': [],
+    'handler start -> replica committed': [],
+  };
   for (const e of events) {
     const sample = bySample.get(e.ticket);
     const start = handled.get(e.event);
     if (!sample || start === undefined || e.sent === null) continue;
-    steps['POST transaction start -> published by the relay'].push(Number(e.sent) - Number(e.created));
-    steps['published -> orders handler starts'].push(start - Number(e.sent));
-    steps['handler start -> replica committed'].push(sample.replicatedAt - start);
+    steps['POST transaction start -> 201 answered']!.push(sample.answeredAt - Number(e.created));
+    steps['201 answered -> published by the relay']!.push(Number(e.sent) - sample.answeredAt);
+    steps['published -> orders handler starts']!.push(start - Number(e.sent));
+    steps['handler start -> replica committed']!.push(sample.replicatedAt - start);
   }
   return Object.fromEntries(
     Object.entries(steps).map(([step, ms]) => [step, { p50: round(percentile(ms, 50), 2), p99: round(percentile(ms, 99), 2) }]),
