@@ -165,10 +165,18 @@ async function removeStream(stream: string) {
   }
 }
 
-process.once('SIGINT', () => {
-  log('interrupted: stopping the load and the system');
-  void cleanUp().finally(() => process.exit(130));
-});
+// Ctrl-C reaches npm and this process both, and npm passes it on too: the first one starts
+// the clean-up, the repeats must not end the process halfway through it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (cleaning) return;
+    log('interrupted: stopping the load and the system');
+    void cleanUp().finally(() => {
+      log('stopped');
+      process.exit(130);
+    });
+  });
+}
 // Last resort if the run dies some other way: nothing it started may outlive it.
 process.on('exit', () => system?.kill());
 
