@@ -4,9 +4,9 @@ import {
   fuzzRuns,
   fuzzTimeout,
   invalidSessionCookies,
+  itKeepsItsContractUnderFuzzing,
   pathId,
   probeEndpoints,
-  rawRequests,
   requestsTo,
   sentJson,
   startFuzzTarget,
@@ -85,15 +85,17 @@ const requests = () =>
   });
 
 describe('fuzzing the auth API', () => {
-  // Fewer than the other services: every well-formed sign-up or sign-in runs scrypt.
-  const runs = fuzzRuns(300);
-  it(
-    `when ${runs} generated requests arrive, then none gets a 5xx, every 4xx is in the error shape and a refused one changes nothing`,
-    async () => {
-      await target.run(requests(), runs);
-    },
-    fuzzTimeout(runs, 150),
-  );
+  itKeepsItsContractUnderFuzzing({
+    target: () => target,
+    requests,
+    // Fewer than the other services: every well-formed sign-up or sign-in runs scrypt.
+    runs: 300,
+    msPerCase: 150,
+    raw: () => ({
+      paths: ['/api/users/signup', '/api/users/signin', '/api/users/signout', '/api/users/currentuser'],
+      body: fc.record(credentials),
+    }),
+  });
 
   const passwordRuns = fuzzRuns(20, 0.1);
   it(
@@ -117,24 +119,5 @@ describe('fuzzing the auth API', () => {
       );
     },
     fuzzTimeout(passwordRuns, 500),
-  );
-
-  const togetherRuns = fuzzRuns(80, 0.1);
-  it(
-    `when ${togetherRuns} batches of requests arrive at once, then none gets a 5xx, every 4xx is in the error shape and refused ones change nothing`,
-    async () => {
-      await target.runTogether(requests(), togetherRuns);
-    },
-    fuzzTimeout(togetherRuns, 400),
-  );
-
-  const rawRuns = fuzzRuns(100, 0.5);
-  it(
-    `when ${rawRuns} malformed HTTP requests arrive, then each answer is in the error shape and nothing changes`,
-    async () => {
-      const paths = ['/api/users/signup', '/api/users/signin', '/api/users/signout', '/api/users/currentuser'];
-      await target.runRaw(rawRequests(paths, fc.record(credentials)), rawRuns);
-    },
-    fuzzTimeout(rawRuns),
   );
 });

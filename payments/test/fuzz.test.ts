@@ -1,12 +1,10 @@
 import {
   cookieHeader,
   expectUtf8IfRead,
-  fuzzRuns,
-  fuzzTimeout,
   invalidSessionCookies,
+  itKeepsItsContractUnderFuzzing,
   pathId,
   probeEndpoints,
-  rawRequests,
   requestsTo,
   sentJson,
   startFuzzTarget,
@@ -16,7 +14,7 @@ import {
   type FuzzTarget,
 } from '@ticketing/common/testkit/fuzz';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
 import { anOrder, cancel, replicate, type Payments, type User } from './helpers.js';
 import { aUser, startPayments } from './setup.js';
@@ -81,31 +79,10 @@ const requests = () =>
   });
 
 describe('fuzzing the payments API', () => {
-  const runs = fuzzRuns(500);
-  it(
-    `when ${runs} generated requests arrive, then none gets a 5xx, every 4xx is in the error shape and a refused one changes nothing`,
-    async () => {
-      await target.run(requests(), runs);
-    },
-    fuzzTimeout(runs),
-  );
-
-  const togetherRuns = fuzzRuns(80, 0.1);
-  it(
-    `when ${togetherRuns} batches of requests arrive at once, then none gets a 5xx, every 4xx is in the error shape and refused ones change nothing`,
-    async () => {
-      await target.runTogether(requests(), togetherRuns);
-    },
-    fuzzTimeout(togetherRuns, 400),
-  );
-
-  const rawRuns = fuzzRuns(100, 0.5);
-  it(
-    `when ${rawRuns} malformed HTTP requests arrive, then each answer is in the error shape and nothing changes`,
-    async () => {
-      const body = fc.record({ orderId: fc.constantFrom(...orderIds), token: fc.constant('tok_visa') });
-      await target.runRaw(rawRequests(['/api/payments', `/api/payments/${orderIds[0]}`], body), rawRuns);
-    },
-    fuzzTimeout(rawRuns),
-  );
+  itKeepsItsContractUnderFuzzing({
+    target: () => target,
+    requests,
+    runs: 500,
+    raw: () => ({ paths: ['/api/payments', `/api/payments/${orderIds[0]}`], body: fc.record({ orderId: fc.constantFrom(...orderIds), token: fc.constant('tok_visa') }) }),
+  });
 });

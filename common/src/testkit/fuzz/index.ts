@@ -14,3 +14,4 @@ export * from './requests.js';
 export * from './sessions.js';
 export * from './raw-http.js';
 export * from './target.js';
+export * from './suite.js';
