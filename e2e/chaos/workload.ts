@@ -1,4 +1,4 @@
-import { ApiUser, type ApiResponse } from '../client.js';
+import { ApiUser, viaRoutes, type ApiResponse } from '../client.js';
 import type { RunningSystem } from '../system.js';
 
 /**
@@ -37,7 +37,7 @@ const DOWN_PATIENCE_MS = 60_000;
  */
 export class ChaosUser extends ApiUser {
   static async signUpPatiently(system: RunningSystem): Promise<ChaosUser> {
-    const user = new ChaosUser(system);
+    const user = new ChaosUser(viaRoutes(system));
     const credentials = { email: user.email, password: user.password };
     let res = await user.post('/api/users/signup', credentials);
     // 400 after a cut signup that went through: the email is taken by this very user.

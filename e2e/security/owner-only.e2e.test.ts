@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@ticketing/common/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiUser, type ApiResponse } from '../client.js';
+import { signUpTo, type ApiResponse, type ApiUser } from '../client.js';
 import { orderTicket, payOrder, sellTicket, waitForOrderStatus } from '../flows.js';
 import { RunningSystem } from '../system.js';
 
@@ -18,9 +18,9 @@ let order: { id: string; ticket: { title: string } };
 
 beforeAll(async () => {
   system = await RunningSystem.start({ services: ['auth', 'tickets', 'orders', 'payments'] });
-  owner = await ApiUser.signUp(system);
-  intruder = await ApiUser.signUp(system);
-  const seller = await ApiUser.signUp(system);
+  owner = await signUpTo(system);
+  intruder = await signUpTo(system);
+  const seller = await signUpTo(system);
   ownTicket = await sellTicket(owner, `Owner's private gig ${randomUUID().slice(0, 8)}`, 42);
   const ordered = await orderTicket(owner, (await sellTicket(seller, `Bought gig ${randomUUID().slice(0, 8)}`, 17)).id);
   expect(ordered.status).toBe(201);

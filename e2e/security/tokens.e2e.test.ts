@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiUser } from '../client.js';
+import { signUpTo, type ApiUser } from '../client.js';
 import { orderTicket, payOrder, sellTicket } from '../flows.js';
 import { RunningSystem } from '../system.js';
 import { forgeries, genuineToken } from './forged-tokens.js';
@@ -21,9 +21,9 @@ let otherTicket: { id: string };
 
 beforeAll(async () => {
   system = await RunningSystem.start({ services: ['auth', 'tickets', 'orders', 'payments'] });
-  victim = await ApiUser.signUp(system);
+  victim = await signUpTo(system);
   attacker = await signUpWithToken(system);
-  const seller = await ApiUser.signUp(system);
+  const seller = await signUpTo(system);
   victimTicket = await sellTicket(victim, 'Victim ticket', 30);
   otherTicket = await sellTicket(seller, 'Free ticket', 15);
   const ordered = await orderTicket(victim, (await sellTicket(seller, 'Reserved ticket', 25)).id);

@@ -1,6 +1,7 @@
 /**
- * A user of the system through its front door, as a browser would be: it keeps the `session`
- * cookie the auth service sets.
+ * A user of the system over HTTP only, as a browser would be: it keeps the `session` cookie
+ * the auth service sets. Whole-system tests and the benchmarks drive the system with it; it
+ * loads nothing else of the test kit, so a process that only makes requests stays light.
  */
 export interface ApiResponse<T = any> {
   status: number;
@@ -8,18 +9,22 @@ export interface ApiResponse<T = any> {
   headers: Headers;
 }
 
+/** Where a request for `path` goes: the front door, or the service an ingress would pick. */
+export type UrlFor = (path: string) => string;
+
 export class ApiUser {
   private cookie: string | undefined;
   id = '';
 
   constructor(
-    private readonly baseUrl: string,
-    readonly email = `bench-${Math.random().toString(36).slice(2, 12)}@example.com`,
+    private readonly urlFor: UrlFor,
+    readonly email = `user-${Math.random().toString(36).slice(2, 12)}@example.com`,
     readonly password = 'correct horse battery',
   ) {}
 
-  static async signUp(baseUrl: string): Promise<ApiUser> {
-    const user = new ApiUser(baseUrl);
+  /** A new user, signed up and signed in. */
+  static async signUp(urlFor: UrlFor): Promise<ApiUser> {
+    const user = new ApiUser(urlFor);
     const res = await user.post('/api/users/signup', { email: user.email, password: user.password });
     if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${JSON.stringify(res.body)}`);
     user.id = res.body.id;
@@ -28,12 +33,14 @@ export class ApiUser {
 
   get = (path: string) => this.request('GET', path);
   post = (path: string, body?: unknown) => this.request('POST', path, body);
+  put = (path: string, body?: unknown) => this.request('PUT', path, body);
+  delete = (path: string) => this.request('DELETE', path);
 
   async request(method: string, path: string, body?: unknown): Promise<ApiResponse> {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.cookie) headers.cookie = this.cookie;
-    const res = await fetch(`${this.baseUrl}${path}`, {
+    const res = await fetch(this.urlFor(path), {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -44,7 +51,7 @@ export class ApiUser {
     return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
   }
 
-  /** Like `request`, but anything other than `expected` is an error. */
+  /** Like `request`, but any status other than `expected` is an error. */
   async expect(expected: number, method: string, path: string, body?: unknown): Promise<any> {
     const res = await this.request(method, path, body);
     if (res.status !== expected) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
@@ -52,17 +59,8 @@ export class ApiUser {
   }
 }
 
-/** Runs `fn` over `items` with at most `concurrency` calls in flight. */
-export async function inParallel<T, R>(items: T[], concurrency: number, fn: (item: T, i: number) => Promise<R>) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        results[i] = await fn(items[i]!, i);
-      }
-    }),
-  );
-  return results;
-}
+/** Requests sent to one base URL, such as the front door. */
+export const at =
+  (baseUrl: string): UrlFor =>
+  (path) =>
+    `${baseUrl}${path}`;
