@@ -18,6 +18,9 @@ interface Steps {
   order: number[];
   pay: number[];
   complete: number[];
+  /** Requests sent, to tell the purchase's own work from the asking: pay attempts and polls. */
+  payAttempts: number;
+  polls: number;
 }
 
 interface Round {
@@ -36,6 +39,7 @@ async function purchase(buyer: ApiUser, ticketId: string, steps: Steps) {
   started = now();
   for (let attempt = 0; ; attempt++) {
     const res = await buyer.post('/api/payments', { orderId: order.id, token: 'tok_visa' });
+    steps.payAttempts++;
     if (res.status === 201) break;
     // 404 until the payments service has its replica of the new order.
     if (res.status !== 404) throw new Error(`POST /api/payments: ${res.status} ${JSON.stringify(res.body)}`);
@@ -46,6 +50,7 @@ async function purchase(buyer: ApiUser, ticketId: string, steps: Steps) {
   started = now();
   for (let attempt = 0; ; attempt++) {
     const res = await buyer.get(`/api/orders/${order.id}`);
+    steps.polls++;
     if (res.status !== 200) throw new Error(`GET /api/orders/:id: ${res.status}`);
     if (res.body.status === 'complete') break;
     await sleep(pollDelay(attempt));
@@ -167,7 +172,7 @@ export async function purchases(options: {
   const tickets = await ticketsForSale(seller, config.purchaseTickets, databaseUrl('orders'));
   const forSale = [...tickets];
   const buyers = await inParallel(Array.from({ length: config.buyers }), 5, () => ApiUser.signUp(at(frontDoor)));
-  const steps: Steps = { order: [], pay: [], complete: [] };
+  const steps: Steps = { order: [], pay: [], complete: [], payAttempts: 0, polls: 0 };
   const bareLatencies: number[] = [];
   // CPU per purchase by part of the system: where the time goes.
   const cpu: Record<string, number> = {};
@@ -216,8 +221,14 @@ export async function purchases(options: {
       .filter(([, ms]) => ms >= 0.05)
       .sort((x, y) => y[1] - x[1]),
   );
+  // The asking is load too: each poll and early pay attempt costs the services CPU.
+  const requestsPerPurchase = {
+    order: 1,
+    pay: round(steps.payAttempts / completed, 2),
+    polls: round(steps.polls / completed, 2),
+  };
   return {
     figures,
-    details: { cpuMsPerPurchase, rounds: rounds.a, bareRounds: rounds.b, check, failures: failures.slice(0, 20), failureCount: failures.length },
+    details: { cpuMsPerPurchase, requestsPerPurchase, rounds: rounds.a, bareRounds: rounds.b, check, failures: failures.slice(0, 20), failureCount: failures.length },
   };
 }
