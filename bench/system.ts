@@ -30,7 +30,6 @@ export async function systemSettings(runId: string): Promise<SystemSettings> {
   };
 }
 
-
 export class BenchSystem {
   private constructor(
     readonly settings: SystemSettings,

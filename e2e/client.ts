@@ -1,4 +1,3 @@
-import { ApiUser } from '@ticketing/common/testkit/api-user';
 import type { RunningSystem } from './system.js';
 
 export { ApiUser, type ApiResponse } from '@ticketing/common/testkit/api-user';
@@ -8,6 +7,3 @@ export const viaRoutes =
   (system: RunningSystem) =>
   (path: string): string =>
     `${system.url(system.serviceFor(path))}${path}`;
-
-/** A new user of `system`, signed up and signed in. */
-export const signUpTo = (system: RunningSystem) => ApiUser.signUp(viaRoutes(system));

@@ -1,6 +1,7 @@
 import { eventually } from '@ticketing/common/testkit';
 import { expect } from 'vitest';
-import { signUpTo, type ApiUser } from './client.js';
+import { ApiUser, viaRoutes } from './client.js';
+import type { RunningSystem } from './system.js';
 
 /** Steps of a purchase that several whole-system tests share, each waiting for the events it needs. */
 
@@ -63,4 +64,5 @@ export async function waitForTicket(
 export const listedIds = async (user: ApiUser) =>
   ((await user.get('/api/tickets?limit=200')).body as { id: string }[]).map((t) => t.id);
 
-export const signUp = signUpTo;
+/** A new user of `system`, signed up and signed in. */
+export const signUp = (system: RunningSystem) => ApiUser.signUp(viaRoutes(system));

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@ticketing/common/dev';
+import { freePort } from '@ticketing/common/dev/free-port';
 
 /**
  * `npm start`, run exactly as a developer runs it, in its own process group so a test can

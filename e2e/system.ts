@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@ticketing/common/dev';
+import { freePort } from '@ticketing/common/dev/free-port';
 import { createTestBus, createTestDatabase, testKeys, type TestBus, type TestDatabase } from '@ticketing/common/testkit';
 
 /**

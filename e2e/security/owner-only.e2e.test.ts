@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { eventually } from '@ticketing/common/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpTo, type ApiResponse, type ApiUser } from '../client.js';
+import type { ApiResponse, ApiUser } from '../client.js';
+import { signUp } from '../flows.js';
 import { orderTicket, payOrder, sellTicket, waitForOrderStatus } from '../flows.js';
 import { RunningSystem } from '../system.js';
 
@@ -18,9 +19,9 @@ let order: { id: string; ticket: { title: string } };
 
 beforeAll(async () => {
   system = await RunningSystem.start({ services: ['auth', 'tickets', 'orders', 'payments'] });
-  owner = await signUpTo(system);
-  intruder = await signUpTo(system);
-  const seller = await signUpTo(system);
+  owner = await signUp(system);
+  intruder = await signUp(system);
+  const seller = await signUp(system);
   ownTicket = await sellTicket(owner, `Owner's private gig ${randomUUID().slice(0, 8)}`, 42);
   const ordered = await orderTicket(owner, (await sellTicket(seller, `Bought gig ${randomUUID().slice(0, 8)}`, 17)).id);
   expect(ordered.status).toBe(201);

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpTo, type ApiUser } from '../client.js';
+import type { ApiUser } from '../client.js';
+import { signUp } from '../flows.js';
 import { orderTicket, payOrder, sellTicket } from '../flows.js';
 import { RunningSystem } from '../system.js';
 import { forgeries, genuineToken } from './forged-tokens.js';
@@ -21,9 +22,9 @@ let otherTicket: { id: string };
 
 beforeAll(async () => {
   system = await RunningSystem.start({ services: ['auth', 'tickets', 'orders', 'payments'] });
-  victim = await signUpTo(system);
+  victim = await signUp(system);
   attacker = await signUpWithToken(system);
-  const seller = await signUpTo(system);
+  const seller = await signUp(system);
   victimTicket = await sellTicket(victim, 'Victim ticket', 30);
   otherTicket = await sellTicket(seller, 'Free ticket', 15);
   const ordered = await orderTicket(victim, (await sellTicket(seller, 'Reserved ticket', 25)).id);

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@ticketing/common/dev';
+import { freePort } from '@ticketing/common/dev/free-port';
 import { ensureClientBuild } from './client-build.js';
 import { createFrontDoor } from './front-door.js';
 import { ensureDevelopmentKeys } from './keys.js';

@@ -39,5 +39,3 @@ export async function startEmbeddedPostgres(options: {
     stop: () => pg.stop(),
   };
 }
-
-export { freePort };
