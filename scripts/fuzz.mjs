@@ -8,6 +8,7 @@
 //
 // fast-check picks a new seed each run and prints it with any counterexample; replay one with
 // the `seed` and `path` it prints (fc.assert's options) in the failing test.
+import './check-node.mjs';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

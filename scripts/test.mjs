@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm test`: type-checks every workspace, runs every test file once, and closes with one
 // summary line, "N passed, N failed".
+import './check-node.mjs';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 
