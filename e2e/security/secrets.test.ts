@@ -94,7 +94,7 @@ describe('no secret is baked into an image', () => {
 
   it('when a Dockerfile breaks that, then each problem is named', () => {
     const broken = [
-      'FROM node:22.22.0-bookworm-slim',
+      'FROM node:24.22.3-bookworm-slim',
       'ARG STRIPE_SECRET_KEY',
       'ENV NODE_ENV=production JWT_PRIVATE_KEY=abc',
       'ENV DB_PASSWORD hunter2',

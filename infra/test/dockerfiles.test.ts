@@ -1,6 +1,6 @@
 /**
  * The Dockerfiles, without a Docker engine: `dockerfile-utils lint`, the image rules
- * (pinned Node.js 22 base, multi-stage, dev target, non-root, compiled JavaScript, no dev
+ * (one pinned Node.js base, the release in .nvmrc, multi-stage, dev target, non-root, compiled JavaScript, no dev
  * dependencies at run time), and the .dockerignore that keeps the context small and secret-free.
  * Each check also runs on a broken stand-in from fixtures/broken/.
  */
@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { dockerfileStages, imageRuleProblems, lint, parseDockerfile } from './support/dockerfile.js';
 import { fixturesDir, imagedWorkspaces, read, repoRoot } from './support/repo.js';
 
-const NODE_MAJOR = 22; // DESIGN.md: container images on Node 22 LTS
+// The one Node.js release of the project: developers' version managers, CI and every image.
+const NODE_VERSION = read('.nvmrc').trim();
 const dockerfiles = imagedWorkspaces().map((w) => ({ workspace: w, path: join(repoRoot, w, 'Dockerfile') }));
 const dependsOnCommon = (w: string) =>
   '@ticketing/common' in ((JSON.parse(read(`${w}/package.json`)) as { dependencies?: Record<string, string> }).dependencies ?? {});
@@ -34,7 +35,7 @@ describe('image rules', () => {
     for (const { workspace, path } of dockerfiles) {
       const problems = imageRuleProblems(readFileSync(path, 'utf8'), {
         workspace,
-        nodeMajor: NODE_MAJOR,
+        nodeVersion: NODE_VERSION,
         alsoCopies: dependsOnCommon(workspace) ? ['common'] : [],
       });
       expect({ workspace, problems }).toEqual({ workspace, problems: [] });
@@ -54,22 +55,22 @@ describe('image rules', () => {
     ].sort();
 
   it('when the Dockerfiles are compared, then they all build on one and the same Node.js image', () => {
-    expect(bases(dockerfiles.map((d) => d.path))).toEqual([expect.stringMatching(new RegExp(`^node:${NODE_MAJOR}\\.\\d+\\.\\d+-`))]);
+    expect(bases(dockerfiles.map((d) => d.path))).toEqual([`node:${NODE_VERSION}-bookworm-slim`]);
   });
 
   it('when one Dockerfile builds on other images, then the comparison shows them', () => {
     expect(bases([...dockerfiles.map((d) => d.path), join(fixturesDir, 'broken', 'Dockerfile.rules')])).toEqual([
       'node:22-slim',
-      expect.stringMatching(/^node:22\.\d+\.\d+-bookworm-slim$/),
+      `node:${NODE_VERSION}-bookworm-slim`,
       'node:lts',
     ]);
   });
 
   it('when a Dockerfile breaks them, then the check names each rule', () => {
     const text = readFileSync(join(fixturesDir, 'broken', 'Dockerfile.rules'), 'utf8');
-    expect(imageRuleProblems(text, { workspace: 'tickets', nodeMajor: NODE_MAJOR, alsoCopies: ['common'] })).toEqual([
-      'stage build: base image node:22-slim is not node:22.x.y pinned to a release',
-      'stage ?: base image node:lts is not node:22.x.y pinned to a release',
+    expect(imageRuleProblems(text, { workspace: 'tickets', nodeVersion: NODE_VERSION, alsoCopies: ['common'] })).toEqual([
+      `stage build: base image node:22-slim is not node:${NODE_VERSION} (.nvmrc)`,
+      `stage ?: base image node:lts is not node:${NODE_VERSION} (.nvmrc)`,
       'has no dev stage for skaffold dev',
       'final stage: runs as root (no USER)',
       'final stage: runs "npx tsx tickets/src/main.ts", not compiled JavaScript',
@@ -81,8 +82,8 @@ describe('image rules', () => {
 });
 
 describe('.dockerignore', () => {
-  /** What must never reach a build context: installs, builds, local data, git, secrets. */
-  const required = ['**/node_modules', '**/dist', '**/.next', '.data', '.git', '.env', 'infra/k8s/overlays/dev/secrets'];
+  /** What must never reach a build context: installs (a Node.js binary in .node/ too), builds, local data, git, secrets. */
+  const required = ['**/node_modules', '**/dist', '**/.next', '.data', '.node', '.git', '.env', 'infra/k8s/overlays/dev/secrets'];
   const missing = (text: string) => {
     const lines = new Set(text.split('\n').map((l) => l.trim()));
     return required.filter((p) => !lines.has(p) && !lines.has(p.replace('**/', '')));
@@ -97,6 +98,7 @@ describe('.dockerignore', () => {
       '**/node_modules',
       '**/.next',
       '.data',
+      '.node',
       '.env',
       'infra/k8s/overlays/dev/secrets',
     ]);

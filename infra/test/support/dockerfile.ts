@@ -84,19 +84,19 @@ export function lint(path: string): string[] {
 export interface ImageRules {
   /** The workspace the image is built for (auth, client, ...). */
   workspace: string;
-  /** Node.js major version every image runs. */
-  nodeMajor: number;
+  /** The Node.js release every image runs (the repository's .nvmrc). */
+  nodeVersion: string;
   /** Other workspaces the build context must bring in (common, for the services). */
   alsoCopies?: string[];
 }
 
 /**
- * The rules: every base image pinned to one release of Node.js <major>; a non-root USER in
+ * The rules: every base image is node:<nodeVersion>-<variant>, one exact release; a non-root USER in
  * the final stage; a `dev` stage for skaffold; the final stage runs compiled JavaScript
  * (no tsx, ts-node, npx or dev server) and holds production dependencies only; the
  * workspace's dependencies come from the root lockfile with `npm ci`.
  */
-export function imageRuleProblems(text: string, { workspace, nodeMajor, alsoCopies = [] }: ImageRules): string[] {
+export function imageRuleProblems(text: string, { workspace, nodeVersion, alsoCopies = [] }: ImageRules): string[] {
   const problems: string[] = [];
   const instructions = parseDockerfile(text);
   const stages = dockerfileStages(instructions);
@@ -105,8 +105,8 @@ export function imageRuleProblems(text: string, { workspace, nodeMajor, alsoCopi
   for (const s of stages) {
     if (names.has(s.from)) continue;
     const tag = imageTag(s.from);
-    if (imageName(s.from) !== 'node' || !isPinnedTag(tag) || !tag!.startsWith(`${nodeMajor}.`))
-      problems.push(`stage ${s.name ?? '?'}: base image ${s.from} is not node:${nodeMajor}.x.y pinned to a release`);
+    if (imageName(s.from) !== 'node' || !isPinnedTag(tag) || !tag!.startsWith(`${nodeVersion}-`))
+      problems.push(`stage ${s.name ?? '?'}: base image ${s.from} is not node:${nodeVersion} (.nvmrc)`);
   }
   if (!names.has('dev')) problems.push('has no dev stage for skaffold dev');
   const dev = stages.find((s) => s.name === 'dev');

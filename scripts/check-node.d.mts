@@ -1,0 +1,2 @@
+/** Why this Node.js version cannot run Ticketing, or undefined when it can. */
+export function unsupportedNode(version: string, execPath?: string): string | undefined;
