@@ -1,6 +1,7 @@
 import { type ServiceContext, type Tx } from '@ticketing/common';
 import { drizzle } from 'drizzle-orm/node-postgres';
-import PgBoss from 'pg-boss';
+import { PgBoss, type Db, type JobWithMetadata, type QueueOptions } from 'pg-boss';
+import { movePgBoss10Jobs, setAsidePgBoss10 } from './pg-boss-10-upgrade.js';
 
 /**
  * The expiration service's timers: one pg-boss job per order, due at the order's `expiresAt`,
@@ -36,13 +37,11 @@ const defaultOptions: ExpiryQueueOptions = { pollingIntervalSeconds: 0.5, batchS
  * after 1-2 s, then with doubling delays: 1 to 2 hours of retries in all (enough to ride
  * out a database outage) before it is marked `failed` and logged as an error.
  */
-const queueSettings: PgBoss.Queue = {
-  name: EXPIRY_QUEUE,
-  policy: 'standard',
+const queueOptions: QueueOptions = {
   retryLimit: 12,
   retryDelay: 1,
   retryBackoff: true,
-  // A job active this long (its replica died mid-batch) is failed by maintenance and retried,
+  // A job active this long (its replica died mid-batch) is failed by supervision and retried,
   // so a crash makes an order expire this much late at most. A batch takes milliseconds.
   expireInSeconds: 15,
 };
@@ -56,7 +55,7 @@ export class ExpiryQueue {
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private stopping: Promise<void> | undefined;
   private workerId: string | undefined;
-  /** Batches being handled, so `stop()` can wait for one pg-boss fetched just before it stopped. */
+  /** Batches being handled, so `stop()` can wait for one still running when pg-boss stops. */
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -71,14 +70,17 @@ export class ExpiryQueue {
       max: 5,
       // No cron schedules here: skip pg-boss's clock-keeping queues.
       schedule: false,
-      // Maintenance (shared by replicas): retries jobs left active by a dead replica, archives old ones.
-      // It first runs one interval after start: a long interval never comes for a replica that
-      // keeps being restarted, and a dead replica's jobs would wait for it.
+      // Supervision (shared by replicas) passes every 5 s; its monitor step fails and retries jobs
+      // left active by a dead replica (the deletion of old jobs keeps its daily default). The
+      // first pass comes one interval after start: a long interval never comes for a replica
+      // that keeps being restarted, and a dead replica's jobs would wait for it.
       supervise: true,
-      maintenanceIntervalSeconds: 5,
+      superviseIntervalSeconds: 5,
+      monitorIntervalSeconds: 5,
     });
     // Without a listener, an 'error' event (e.g. the database restarting) would crash the process.
     this.boss.on('error', (err) => service.logger.error({ err }, 'pg-boss error'));
+    this.boss.on('warning', ({ message, data }) => service.logger.warn({ data }, message));
   }
 
   /** True between `start()` and `stop()`: readiness depends on it. */
@@ -86,24 +88,32 @@ export class ExpiryQueue {
     return this.state === 'running';
   }
 
-  /** Installs or migrates pg-boss's schema and creates the queue (both safe with replicas racing). */
+  /**
+   * Installs or migrates pg-boss's schema and creates the queue (both safe with replicas racing).
+   * The first start on a pg-boss 10 database moves its jobs over (see pg-boss-10-upgrade.ts).
+   */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`expiry queue cannot start: it is ${this.state}`);
+    const { database, logger } = this.service;
+    await setAsidePgBoss10(database);
     await this.boss.start();
     await this.ensureQueue();
+    const moved = await movePgBoss10Jobs(database, EXPIRY_QUEUE);
+    if (moved !== undefined) logger.info({ jobs: moved }, 'expiry jobs moved over from pg-boss 10');
     this.state = 'running';
   }
 
   /**
-   * Two processes creating the same queue on a fresh schema can deadlock (pg-boss attaches a
-   * partition per queue); PostgreSQL aborts one of them, which then tries again and finds the
-   * queue there. An existing queue gets this code's settings.
+   * Creates the queue (nothing if it exists) and gives it this code's settings. Replicas on a
+   * fresh schema race here. pg-boss 12 creates queues under a lock, but should PostgreSQL still
+   * abort one as a deadlock (40P01, as pg-boss 10 did, attaching a partition per queue), it tries
+   * again.
    */
   private async ensureQueue() {
     for (let attempt = 1; ; attempt++) {
       try {
-        if (await this.boss.getQueue(EXPIRY_QUEUE)) await this.boss.updateQueue(EXPIRY_QUEUE, queueSettings);
-        else await this.boss.createQueue(EXPIRY_QUEUE, queueSettings);
+        await this.boss.createQueue(EXPIRY_QUEUE, queueOptions); // does nothing if it exists
+        await this.boss.updateQueue(EXPIRY_QUEUE, queueOptions);
         return;
       } catch (err) {
         if ((err as { code?: string }).code !== DEADLOCK || attempt >= 5) throw err;
@@ -120,11 +130,10 @@ export class ExpiryQueue {
    */
   async schedule(orderId: string, expiresAt: Date): Promise<boolean> {
     if (this.state !== 'running') throw new Error(`expiry queue is ${this.state}; cannot schedule`);
-    // pg-boss keeps a finished job (in pgboss.job, then pgboss.archive) for over a week, longer
-    // than the stream keeps events, so even a very late redelivery finds it here.
-    if (await this.boss.getJobById(EXPIRY_QUEUE, orderId, { includeArchive: true })) return false;
     const job: ExpiryJob = { orderId };
-    // A concurrent insert of the same id loses quietly (ON CONFLICT DO NOTHING): null.
+    // The same id again, however the first job ended, inserts nothing (ON CONFLICT DO NOTHING)
+    // and gives null: pg-boss keeps a finished job for a week after it finished (the queue's
+    // `deleteAfterSeconds`), longer than the stream keeps the event that scheduled it.
     const id = await this.boss.send(EXPIRY_QUEUE, job, { id: orderId, startAfter: expiresAt });
     if (id === null) return false;
     // Already due: wake this replica's worker instead of waiting for its next poll.
@@ -136,14 +145,14 @@ export class ExpiryQueue {
   async work(handler: ExpiryHandler): Promise<void> {
     if (this.state !== 'running') throw new Error(`expiry queue is ${this.state}; cannot work`);
     if (this.workerId) throw new Error('expiry queue worker already started');
-    this.workerId = await this.boss.work<ExpiryJob>(
+    this.workerId = await this.boss.work(
       EXPIRY_QUEUE,
       {
         batchSize: this.options.batchSize,
         pollingIntervalSeconds: this.options.pollingIntervalSeconds,
         includeMetadata: true,
       },
-      (jobs) => this.track(this.runBatch(jobs, handler)),
+      (jobs: JobWithMetadata<ExpiryJob>[]) => this.track(this.runBatch(jobs, handler)),
     );
   }
 
@@ -152,13 +161,22 @@ export class ExpiryQueue {
    * transaction marks the job complete itself (pg-boss's later "complete the batch" finds it
    * done and changes nothing), so a crash can never leave a job both published and due again.
    */
-  private async runBatch(jobs: PgBoss.JobWithMetadata<ExpiryJob>[], handler: ExpiryHandler) {
+  private async runBatch(jobs: JobWithMetadata<ExpiryJob>[], handler: ExpiryHandler) {
     for (const job of jobs) {
+      // pg-boss gave up on the batch (past expireInSeconds, or a stop out of time) and failed
+      // its jobs: the rest run again later.
+      if (job.signal.aborted) return;
       const log = this.service.logger.child({ jobId: job.id, orderId: job.data.orderId });
       try {
         await this.jobTransaction(async (tx, bossDb) => {
           await handler(tx, job.data.orderId);
-          await this.boss.complete(EXPIRY_QUEUE, job.id, { workerId: this.workerId }, { db: bossDb });
+          // Passing the job (id and retryCount) completes only the attempt this worker holds. If
+          // pg-boss took it back meanwhile, nothing is completed and the handler's writes roll back.
+          const done = await this.boss.complete(EXPIRY_QUEUE, job, { workerId: this.workerId }, { db: bossDb });
+          // Typed as {}, the answer counts the jobs completed in `affected`.
+          if ((done as { affected?: number }).affected !== 1) {
+            throw new Error('the expiry job is no longer held by this worker');
+          }
         });
         log.info({ lateMs: Date.now() - new Date(job.startAfter).getTime() }, 'order expired');
       } catch (err) {
@@ -167,7 +185,7 @@ export class ExpiryQueue {
         else log.error({ err, retryCount: job.retryCount }, 'order expiry failed for good; job marked failed');
         const message = err instanceof Error ? err.message : String(err);
         await this.boss
-          .fail(EXPIRY_QUEUE, job.id, { message })
+          .fail(EXPIRY_QUEUE, job, { message })
           .catch((failErr: unknown) => log.error({ err: failErr }, 'could not mark the expiry job failed'));
       }
     }
@@ -177,11 +195,11 @@ export class ExpiryQueue {
    * One transaction that both Drizzle (the outbox) and pg-boss (its job row, through its `db`
    * option) write in: a pool client of the service's database with BEGIN/COMMIT around both.
    */
-  private async jobTransaction(fn: (tx: Tx, bossDb: PgBoss.Db) => Promise<void>) {
+  private async jobTransaction(fn: (tx: Tx, bossDb: Db) => Promise<void>) {
     const client = await this.service.database.pool.connect();
     let failure: Error | undefined;
     try {
-      const bossDb: PgBoss.Db = { executeSql: (text, values) => client.query(text, values) };
+      const bossDb: Db = { executeSql: (text, values) => client.query(text, values) };
       await drizzle({ client }).transaction((tx) => fn(tx, bossDb));
     } catch (err) {
       failure = err instanceof Error ? err : new Error(String(err));
@@ -206,7 +224,8 @@ export class ExpiryQueue {
     this.stopping ??= (async () => {
       this.state = 'stopping';
       await this.boss.stop({ graceful: true, timeout: 10_000 });
-      // A fetch that was under way when the worker stopped may have handed over one more batch.
+      // Past the timeout pg-boss fails the jobs in hand and returns, the handler still on its
+      // current job: wait for it, so nothing writes after the service closes its database.
       await Promise.allSettled([...this.inFlight]);
       this.state = 'stopped';
     })();

@@ -1,5 +1,5 @@
 import { createTestService, publishTestEvent } from '@ticketing/common/testkit';
-import PgBoss from 'pg-boss';
+import { PgBoss } from 'pg-boss';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrationsFolder } from '../src/db/migrations-folder.js';
 import { EXPIRY_QUEUE } from '../src/expiry-queue.js';
@@ -28,7 +28,7 @@ describe('a replica killed while it holds due jobs', () => {
     const dying = new PgBoss({ connectionString: home.database.url, schema: 'pgboss', supervise: false, schedule: false, migrate: false });
     await dying.start();
     expect(await dying.fetch(EXPIRY_QUEUE)).toHaveLength(1);
-    await dying.stop({ graceful: false, wait: true });
+    await dying.stop({ graceful: false });
     expect(await jobsFor(scheduler, order.id)).toMatchObject([{ state: 'active' }]);
 
     // A restarted instance (with its worker and maintenance) takes the job over. Before, a job

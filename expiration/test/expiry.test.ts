@@ -2,7 +2,10 @@ import { outbox } from '@ticketing/common';
 import { eventually, handleNextWithLostAck, publishTestEvent } from '@ticketing/common/testkit';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { PgBoss } from 'pg-boss';
 import { afterEach, describe, expect, it } from 'vitest';
+import { publishExpirationComplete } from '../src/events/expiration-complete-publisher.js';
+import { EXPIRY_QUEUE } from '../src/expiry-queue.js';
 import {
   completions,
   completionsReaching,
@@ -127,6 +130,33 @@ describe('expiration: order.created schedules expiration.complete', () => {
     expect(job!.retryCount).toBeGreaterThanOrEqual(1);
     await sleep(700);
     expect(await completions(t.bus)).toHaveLength(1);
+  });
+
+  it('when pg-boss takes a job back while its handler runs (as once it is past expireInSeconds), then the handler\'s event is rolled back and the retry publishes it once', async () => {
+    const t = await start({ work: false });
+    // Another pg-boss on the schema fails the job mid-handler, as supervision does with a job active too long.
+    const other = new PgBoss({ connectionString: t.database.url, schema: 'pgboss', supervise: false, schedule: false, migrate: false });
+    await other.start();
+    try {
+      const orderId = randomUUID();
+      let runs = 0;
+      await t.queue.work(async (tx, id) => {
+        runs++;
+        await publishExpirationComplete(tx, id);
+        if (runs === 1) await other.fail(EXPIRY_QUEUE, id);
+      });
+      await t.queue.schedule(orderId, inMs(-1));
+
+      await eventually(async () => (await jobsFor(t, orderId))[0]?.state === 'completed', {
+        what: 'job completed',
+        timeoutMs: 6_000,
+      });
+      await sleep(700); // the relay publishes right after a commit
+      expect(await completions(t.bus)).toEqual([{ orderId }]);
+      expect(runs).toBe(2);
+    } finally {
+      await other.stop();
+    }
   });
 });
 
