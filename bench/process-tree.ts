@@ -85,7 +85,7 @@ export function roleOf(pid: number): string {
   try {
     const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     if (cmdline[0]?.startsWith('postgres')) return 'postgres';
-    if (cmdline.some((a) => a.endsWith('scripts/start/main.ts'))) return 'launcher + front door';
+    if (cmdline.some((a) => /scripts\/start\/(main|launcher)\.ts$/.test(a))) return 'launcher + front door';
     if (cmdline.includes('src/main.ts')) return readlinkSync(`/proc/${pid}/cwd`).split('/').pop()!;
     return (cmdline[0] ?? '?').split('/').pop()!;
   } catch {

@@ -202,10 +202,23 @@ describe('buying a ticket in the browser', () => {
 });
 
 describe('npm start itself', () => {
-  it('when Ctrl-C is pressed, then everything stops, and the next start finds the data it left', async () => {
+  it('when Ctrl-C is pressed with an explorer stream open, then the server ends the stream, npm exits within seconds and only once everything has stopped, and the next start finds the data it left', async () => {
+    // An event explorer page's feed, through the front door; its first bytes show it is open.
+    const feed = await fetch(`${launcher.url}/api/events/stream`);
+    const reader = feed.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('retry:');
+    const feedEnd = (async () => {
+      while (!(await reader.read()).done);
+      return 'ended by the server';
+    })().catch((err: unknown) => `cut off: ${String(err)}`);
+
+    const pressed = Date.now();
     await launcher.interrupt();
-    // Every process it started (services, client, PostgreSQL) is gone, shortly.
-    await eventually(() => processesMentioning(dataDir).length === 0, { timeoutMs: 30_000, what: 'all processes to stop' });
+    const stopMs = Date.now() - pressed;
+    // Every process it started (services, client, PostgreSQL) is gone when npm exits, not after.
+    expect(processesMentioning(dataDir)).toEqual([]);
+    expect(stopMs).toBeLessThan(8000);
+    await expect(feedEnd).resolves.toBe('ended by the server');
     expect(readFileSync(launcher.logFile, 'utf8')).toContain('ticketing | stopped');
 
     launcher = await Launcher.start({ dataDir, env, name: `app-${run}-again` });
@@ -301,6 +314,29 @@ describe('the event explorer (/events)', () => {
     // Filtering by subject narrows it to one.
     await phone.getByLabel('Subject').selectOption('payment.created');
     await eventually(async () => (await timeline(phone)).length === 1, { what: 'the subject filter' });
+  });
+
+  it('when a page that follows the stream goes away, then its reader on the bus goes too', async () => {
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const jsm = await jetstreamManager(nc);
+      // Each open feed reads the bus through an ordered consumer: one without a durable name.
+      const readers = async () => {
+        const names: string[] = [];
+        for await (const c of jsm.consumers.list(env.NATS_STREAM)) if (!c.config.durable_name) names.push(c.name);
+        return names;
+      };
+      const before = await readers();
+      const page = new AbortController();
+      const feed = await fetch(`${launcher.url}/api/events/stream`, { signal: page.signal });
+      await feed.body!.getReader().read();
+      const ours = await eventually(async () => (await readers()).find((name) => !before.includes(name)), { what: 'the feed’s reader' });
+
+      page.abort();
+      await eventually(async () => !(await readers()).includes(ours), { what: 'the reader to go', timeoutMs: 10_000 });
+    } finally {
+      await nc.close();
+    }
   });
 
   it('when EVENT_EXPLORER is not on, then /events and its stream answer 404 and the header has no link to it', async () => {

@@ -21,7 +21,7 @@ export function upstreamFor(path: string): keyof Upstreams {
 }
 
 export function createFrontDoor(upstreams: Upstreams): http.Server {
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     const target = upstreamFor(req.url ?? '/');
     const proxied = http.request(
       {
@@ -39,13 +39,24 @@ export function createFrontDoor(upstreams: Upstreams): http.Server {
       (upstream) => {
         res.writeHead(upstream.statusCode ?? 502, upstream.rawHeaders);
         upstream.pipe(res);
+        // Once the front door has closed, the connection is not kept for another request: the
+        // service or client behind it is stopping too, and would wait for it to time out.
+        const { socket } = upstream;
+        upstream.once('end', () => {
+          if (!server.listening) socket.destroy();
+        });
       },
     );
+    // The browser went away before the answer ended (a closed explorer page): so does the request.
+    res.once('close', () => {
+      if (!res.writableFinished) proxied.destroy();
+    });
     proxied.on('error', () => {
-      if (res.headersSent) return res.destroy();
+      if (res.headersSent || res.destroyed) return res.destroy();
       res.writeHead(502, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ errors: [{ message: `${target} is not available` }] }));
     });
     req.pipe(proxied);
   });
+  return server;
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 
@@ -36,7 +36,9 @@ export async function ensureNats(dataDir: string, log: (line: string) => void): 
   if (!onPath('nats-server')) installNats(log);
   const store = join(dataDir, 'nats');
   mkdirSync(store, { recursive: true });
-  const out = openSync(join(dataDir, 'nats.log'), 'a');
+  const logFile = join(dataDir, 'nats.log');
+  const out = openSync(logFile, 'a');
+  const logStart = fstatSync(out).size;
   log(`starting nats-server with JetStream (store: ${store})`);
   const child: ChildProcess = spawn(
     'nats-server',
@@ -48,7 +50,10 @@ export async function ensureNats(dataDir: string, log: (line: string) => void): 
     await new Promise((r) => setTimeout(r, 100));
   }
   if (!(await portAnswers(LOCAL.host, LOCAL.port))) {
-    throw new Error(`nats-server did not start; see ${join(dataDir, 'nats.log')}`);
+    child.kill('SIGKILL');
+    // Its own words from this start: the last lines it logged.
+    const said = readFileSync(logFile).subarray(logStart).toString().trim().split('\n').slice(-5).join('\n');
+    throw new Error(`nats-server did not start (log: ${logFile}):\n${said || 'no output'}`);
   }
   return {
     url,

