@@ -63,10 +63,16 @@ describe('startEmbeddedPostgres', () => {
     const dir = folder(0o700);
     const first: EmbeddedDatabaseServer = await startEmbeddedPostgres({ dir, persistent: true });
     try {
-      const second = startEmbeddedPostgres({ dir, persistent: true });
-      await expect(second).rejects.toThrow(`PostgreSQL did not start (data: ${dir}):`);
-      await expect(second).rejects.toThrow(/FATAL: +lock file "postmaster.pid" already exists/);
-      await expect(second).rejects.toThrow(/HINT: +Is another postmaster \(PID \d+\) running in data directory/);
+      // (Not `rejects.toThrow`: it also passes when the rejection is no Error at all.)
+      const failure: unknown = await startEmbeddedPostgres({ dir, persistent: true }).then(
+        (second) => second.stop().then(() => 'it started'),
+        (err: unknown) => err,
+      );
+      expect(failure).toBeInstanceOf(Error);
+      const { message } = failure as Error;
+      expect(message).toContain(`PostgreSQL did not start (data: ${dir}):`);
+      expect(message).toMatch(/FATAL: +lock file "postmaster.pid" already exists/);
+      expect(message).toMatch(/HINT: +Is another postmaster \(PID \d+\) running in data directory/);
     } finally {
       await first.stop();
     }
