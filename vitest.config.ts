@@ -8,10 +8,12 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
+  // The global setup is loaded in Vitest's own environment, which takes neither of the above.
+  environments: { __vitest__: { resolve: { conditions: ['source'], externalConditions: ['source'] } } },
   test: {
     include: ['*/test/**/*.test.ts', 'e2e/**/*.test.ts'],
     exclude: ['**/node_modules/**'],
-    globalSetup: ['common/src/testkit/global-setup.ts'],
+    globalSetup: ['testkit/src/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

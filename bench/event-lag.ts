@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { ApiUser } from '@ticketing/common/testkit/api-user';
+import type { ApiUser } from '@ticketing/testkit/api-user';
 import type { RawJetStream } from './baselines.js';
 import type { BenchConfig } from './config.js';
 import { figure, type Figure } from './report.js';

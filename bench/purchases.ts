@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ApiUser, at } from '@ticketing/common/testkit/api-user';
+import { ApiUser, at } from '@ticketing/testkit/api-user';
 import { inParallel } from './parallel.js';
 import type { BareServer } from './baselines.js';
 import type { BenchConfig } from './config.js';

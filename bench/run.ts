@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { ApiUser, at } from '@ticketing/common/testkit/api-user';
+import { ApiUser, at } from '@ticketing/testkit/api-user';
 import { BareServer, RawJetStream } from './baselines.js';
 import { config } from './config.js';
 import { TicketDatasets } from './datasets.js';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@ticketing/common/dev/free-port';
+import { freePort } from '@ticketing/devkit/free-port';
 import { descendants } from './process-tree.js';
 import { now, sleep } from './stats.js';
 

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { freePort } from '@ticketing/common/dev/free-port';
-import { eventually, NATS_URL } from '@ticketing/common/testkit';
+import { freePort } from '@ticketing/devkit/free-port';
+import { eventually, NATS_URL } from '@ticketing/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 

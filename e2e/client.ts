@@ -1,6 +1,6 @@
 import type { RunningSystem } from './system.js';
 
-export { ApiUser, type ApiResponse } from '@ticketing/common/testkit/api-user';
+export { ApiUser, type ApiResponse } from '@ticketing/testkit/api-user';
 
 /** Each request goes straight to the service the ingress would route its path to. */
 export const viaRoutes =

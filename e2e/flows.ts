@@ -1,4 +1,4 @@
-import { eventually } from '@ticketing/common/testkit';
+import { eventually } from '@ticketing/testkit';
 import { expect } from 'vitest';
 import { ApiUser, viaRoutes } from './client.js';
 import type { RunningSystem } from './system.js';

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@ticketing/common/dev/free-port';
+import { freePort } from '@ticketing/devkit/free-port';
 
 /**
  * `npm start`, run exactly as a developer runs it, in its own process group so a test can

@@ -1,4 +1,4 @@
-import { eventually } from '@ticketing/common/testkit';
+import { eventually } from '@ticketing/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiUser } from './client.js';
 import { listedIds, orderTicket, payOrder, sellTicket, signUp, waitForOrderStatus, waitForTicket } from './flows.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { NATS_URL } from '@ticketing/common/testkit';
+import { NATS_URL } from '@ticketing/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Launcher, processesMentioning } from './launcher.js';
 

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@ticketing/common/dev/free-port';
-import { createTestBus, createTestDatabase, testKeys, type TestBus, type TestDatabase } from '@ticketing/common/testkit';
+import { freePort } from '@ticketing/devkit/free-port';
+import { createTestBus, createTestDatabase, testKeys, type TestBus, type TestDatabase } from '@ticketing/testkit';
 
 /**
  * The whole system for a test: every service as its own Node process (as in production),

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { ConfigError } from '@ticketing/common';
-import { testKeys } from '@ticketing/common/testkit';
+import { testKeys } from '@ticketing/testkit';
 import { describe, expect, it } from 'vitest';
 import { loadAuthConfig } from '../src/config.js';
 

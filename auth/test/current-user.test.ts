@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { testKeys } from '@ticketing/common/testkit';
+import { testKeys } from '@ticketing/testkit';
 import { importPKCS8, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionCookieOf, signUp, startAuth, type Auth } from './setup.js';

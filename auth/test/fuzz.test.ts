@@ -14,8 +14,8 @@ import {
   type FuzzRequest,
   type FuzzResponse,
   type FuzzTarget,
-} from '@ticketing/common/testkit/fuzz';
-import { sessionCookie } from '@ticketing/common/testkit';
+} from '@ticketing/testkit/fuzz';
+import { sessionCookie } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { createSessionVerifier, SESSION_TTL_SECONDS } from '@ticketing/common';
-import { testKeys } from '@ticketing/common/testkit';
+import { testKeys } from '@ticketing/testkit';
 import { decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { anEmail, sessionCookieOf, signIn, signUp, startAuth, type Auth } from './setup.js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createTestService, testKeys, type TestService } from '@ticketing/common/testkit';
+import { createTestService, testKeys, type TestService } from '@ticketing/testkit';
 import { count, eq } from 'drizzle-orm';
 import supertest from 'supertest';
 import { createApp } from '../src/app.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { baseConfigSchema, ConfigError, loadConfig } from '../src/config/env.js';
-import { testKeys } from '../src/testkit/index.js';
+import { testKeys } from '@ticketing/testkit';
 
 const valid = {
   PORT: '3000',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BaseConfig } from '../src/config/env.js';
 import { isUniqueViolation } from '../src/db/errors.js';
-import type { TestService } from '../src/testkit/index.js';
+import type { TestService } from '@ticketing/testkit';
 import { widgets } from './fixtures/schema.js';
 import { startFixtureService } from './fixtures/service.js';
 

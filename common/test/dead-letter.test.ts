@@ -13,7 +13,7 @@ import {
   recordingLogger,
   type LogRecord,
   type TestService,
-} from '../src/testkit/index.js';
+} from '@ticketing/testkit';
 import { widgets } from './fixtures/schema.js';
 import { migrationsFolder } from './fixtures/service.js';
 

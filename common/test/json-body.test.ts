@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { BaseConfig } from '../src/config/env.js';
 import { parseBody } from '../src/http/validate.js';
 import { createServiceApp } from '../src/service/create-app.js';
-import type { TestService } from '../src/testkit/index.js';
+import type { TestService } from '@ticketing/testkit';
 import { startFixtureService } from './fixtures/service.js';
 
 let t: TestService<BaseConfig>;

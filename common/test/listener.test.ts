@@ -11,7 +11,7 @@ import {
   publishTestEvent,
   readStream,
   type TestService,
-} from '../src/testkit/index.js';
+} from '@ticketing/testkit';
 import { inbox, widgets } from './fixtures/schema.js';
 import { startFixtureService } from './fixtures/service.js';
 

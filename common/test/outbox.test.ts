@@ -3,7 +3,7 @@ import { eq, isNull } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
 import { publishOutboxRow } from '../src/outbox/relay.js';
-import { eventually, readStream, type TestService } from '../src/testkit/index.js';
+import { eventually, readStream, type TestService } from '@ticketing/testkit';
 import { outbox, widgets } from './fixtures/schema.js';
 import { startFixtureService } from './fixtures/service.js';
 import type { BaseConfig } from '../src/config/env.js';

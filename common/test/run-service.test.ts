@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runService } from '../src/service/run-service.js';
-import { createTestService, type TestService } from '../src/testkit/index.js';
+import { createTestService, type TestService } from '@ticketing/testkit';
 import type { BaseConfig } from '../src/config/env.js';
 import { migrationsFolder } from './fixtures/service.js';
 

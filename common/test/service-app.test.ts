@@ -10,7 +10,7 @@ import { requireAuth, userOf } from '../src/http/current-user.js';
 import { parseBody, parseId } from '../src/http/validate.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
 import { createServiceApp } from '../src/service/create-app.js';
-import { eventually, readStream, sessionCookie, type TestService } from '../src/testkit/index.js';
+import { eventually, readStream, sessionCookie, type TestService } from '@ticketing/testkit';
 import { startFixtureService } from './fixtures/service.js';
 
 let t: TestService<BaseConfig>;

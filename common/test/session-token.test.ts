@@ -1,7 +1,7 @@
 import { SignJWT, importPKCS8 } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSessionSigner, createSessionVerifier } from '../src/session/session-token.js';
-import { testKeys } from '../src/testkit/index.js';
+import { testKeys } from '@ticketing/testkit';
 
 const user = { id: '0b8a3c9e-1f0a-4b7e-9a53-2f1c3d4e5f60', email: 'ann@example.com' };
 

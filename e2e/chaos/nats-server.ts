@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { freePort } from '@ticketing/common/dev/free-port';
+import { freePort } from '@ticketing/devkit/free-port';
 
 /**
  * A nats-server with JetStream of the chaos run's own, so it can be restarted without

@@ -4,7 +4,7 @@
  * an order's existence does not leak), the error names nothing of the owner's, and nothing changes.
  */
 import { randomUUID } from 'node:crypto';
-import { eventually } from '@ticketing/common/testkit';
+import { eventually } from '@ticketing/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiResponse, ApiUser } from '../client.js';
 import { signUp } from '../flows.js';

@@ -20,7 +20,7 @@ const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: '
 
 /**
  * Findings that are not secrets, each with its reason. Keep it short: a real key never belongs here.
- * (Empty: the test fixtures that need keys generate them at run time, see common/src/testkit.)
+ * (Empty: the test fixtures that need keys generate them at run time, see testkit/src/.)
  */
 const allowed: { path: string; kind: string; why: string }[] = [];
 

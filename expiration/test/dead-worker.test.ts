@@ -1,4 +1,4 @@
-import { createTestService, publishTestEvent } from '@ticketing/common/testkit';
+import { createTestService, publishTestEvent } from '@ticketing/testkit';
 import { PgBoss } from 'pg-boss';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrationsFolder } from '../src/db/migrations-folder.js';

@@ -1,5 +1,5 @@
 import { outbox } from '@ticketing/common';
-import { eventually, handleNextWithLostAck, publishTestEvent } from '@ticketing/common/testkit';
+import { eventually, handleNextWithLostAck, publishTestEvent } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { PgBoss } from 'pg-boss';

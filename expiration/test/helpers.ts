@@ -1,4 +1,4 @@
-import { eventually, readStream, type TestBus } from '@ticketing/common/testkit';
+import { eventually, readStream, type TestBus } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { EXPIRY_QUEUE } from '../src/expiry-queue.js';
 import type { Expiration } from './setup.js';

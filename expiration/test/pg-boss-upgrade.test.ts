@@ -1,4 +1,4 @@
-import { createTestService, eventually, publishTestEvent } from '@ticketing/common/testkit';
+import { createTestService, eventually, publishTestEvent } from '@ticketing/testkit';
 import { createRequire } from 'node:module';
 import PgBoss10 from 'pg-boss-v10';
 import { afterEach, describe, expect, it } from 'vitest';

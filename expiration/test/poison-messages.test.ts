@@ -1,5 +1,5 @@
 import { consumerName } from '@ticketing/common';
-import { expectDeadLettered, publishPoison, publishTestEvent, recordingLogger } from '@ticketing/common/testkit';
+import { expectDeadLettered, publishPoison, publishTestEvent, recordingLogger } from '@ticketing/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inMs, orderCreated, scheduledJob } from './helpers.js';
 import { startExpiration, type Expiration } from './setup.js';

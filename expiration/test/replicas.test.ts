@@ -1,4 +1,4 @@
-import { createTestService, publishTestEvent } from '@ticketing/common/testkit';
+import { createTestService, publishTestEvent } from '@ticketing/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrationsFolder } from '../src/db/migrations-folder.js';
 import { EXPIRY_QUEUE, ExpiryQueue } from '../src/expiry-queue.js';

@@ -1,4 +1,4 @@
-import { createTestService, type TestBus, type TestDatabase } from '@ticketing/common/testkit';
+import { createTestService, type TestBus, type TestDatabase } from '@ticketing/testkit';
 import supertest from 'supertest';
 import { createApp } from '../src/app.js';
 import { migrationsFolder } from '../src/db/migrations-folder.js';

@@ -1,4 +1,4 @@
-import { publishTestEvent } from '@ticketing/common/testkit';
+import { publishTestEvent } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';

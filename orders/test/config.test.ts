@@ -1,5 +1,5 @@
 import { ConfigError } from '@ticketing/common';
-import { testKeys } from '@ticketing/common/testkit';
+import { testKeys } from '@ticketing/testkit';
 import { describe, expect, it } from 'vitest';
 import { loadOrdersConfig } from '../src/config.js';
 

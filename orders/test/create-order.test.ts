@@ -1,4 +1,4 @@
-import { readStream, eventually } from '@ticketing/common/testkit';
+import { readStream, eventually } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';

@@ -1,6 +1,6 @@
-import { publishedEvents } from '@ticketing/common/testkit';
-export { expectErrors, publishedEvents } from '@ticketing/common/testkit';
-import { eventually, publishTestEvent, readStream } from '@ticketing/common/testkit';
+import { publishedEvents } from '@ticketing/testkit';
+export { expectErrors, publishedEvents } from '@ticketing/testkit';
+import { eventually, publishTestEvent, readStream } from '@ticketing/testkit';
 import { count, eq, isNull } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';

@@ -1,5 +1,5 @@
 import { deadLetterSubject, OrderStatus } from '@ticketing/common';
-import { eventually, handleNextWithLostAck, publishTestEvent, readStream, recordingLogger } from '@ticketing/common/testkit';
+import { eventually, handleNextWithLostAck, publishTestEvent, readStream, recordingLogger } from '@ticketing/testkit';
 import { eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { consumerName } from '@ticketing/common';
-import { eventually, expectDeadLettered, publishPoison, publishTestEvent, recordingLogger } from '@ticketing/common/testkit';
+import { eventually, expectDeadLettered, publishPoison, publishTestEvent, recordingLogger } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';

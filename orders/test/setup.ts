@@ -1,4 +1,4 @@
-import { createTestService } from '@ticketing/common/testkit';
+import { createTestService } from '@ticketing/testkit';
 import supertest from 'supertest';
 import { createApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
@@ -13,4 +13,4 @@ export async function startOrders(
   return { ...t, app, http: supertest(app) };
 }
 
-export { aUser } from '@ticketing/common/testkit';
+export { aUser } from '@ticketing/testkit';

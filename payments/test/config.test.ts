@@ -1,5 +1,5 @@
 import { ConfigError } from '@ticketing/common';
-import { testKeys } from '@ticketing/common/testkit';
+import { testKeys } from '@ticketing/testkit';
 import { describe, expect, it } from 'vitest';
 import { loadPaymentsConfig } from '../src/config.js';
 import { chooseProvider } from '../src/providers/choose-provider.js';

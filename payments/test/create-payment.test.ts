@@ -1,5 +1,5 @@
 import { isUniqueViolation } from '@ticketing/common';
-import { eventually, readStream } from '@ticketing/common/testkit';
+import { eventually, readStream } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ONE_PAYMENT_PER_ORDER, payments } from '../src/db/schema.js';

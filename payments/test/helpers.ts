@@ -1,4 +1,4 @@
-import { eventually, publishTestEvent, readStream } from '@ticketing/common/testkit';
+import { eventually, publishTestEvent, readStream } from '@ticketing/testkit';
 import { count, eq, isNull } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';

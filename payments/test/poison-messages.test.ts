@@ -1,5 +1,5 @@
 import { consumerName } from '@ticketing/common';
-import { eventually, expectDeadLettered, publishPoison, publishTestEvent, recordingLogger } from '@ticketing/common/testkit';
+import { eventually, expectDeadLettered, publishPoison, publishTestEvent, recordingLogger } from '@ticketing/testkit';
 import { afterEach, describe, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
 import { anOrder, replicaOf, replicate, type Payments } from './helpers.js';

@@ -1,4 +1,4 @@
-import { eventually } from '@ticketing/common/testkit';
+import { eventually } from '@ticketing/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
 import type { PaymentProvider } from '../src/providers/payment-provider.js';

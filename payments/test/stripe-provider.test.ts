@@ -1,4 +1,4 @@
-import { eventually, publishTestEvent } from '@ticketing/common/testkit';
+import { eventually, publishTestEvent } from '@ticketing/testkit';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

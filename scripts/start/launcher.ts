@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@ticketing/common/dev/free-port';
+import { freePort } from '@ticketing/devkit/free-port';
 import { ensureClientBuild } from './client-build.js';
 import { createFrontDoor } from './front-door.js';
 import { ensureDevelopmentKeys } from './keys.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '@ticketing/common/dev';
+import { startEmbeddedPostgres } from '@ticketing/devkit';
 import pg from 'pg';
 
 /**

@@ -12,7 +12,7 @@ import {
   type FuzzRequest,
   type FuzzResponse,
   type FuzzTarget,
-} from '@ticketing/common/testkit/fuzz';
+} from '@ticketing/testkit/fuzz';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { listeners } from '../src/events/listeners.js';

@@ -1,5 +1,5 @@
-export { expectErrors, publishedEvents } from '@ticketing/common/testkit';
-import { eventually, publishTestEvent, readStream } from '@ticketing/common/testkit';
+export { expectErrors, publishedEvents } from '@ticketing/testkit';
+import { eventually, publishTestEvent, readStream } from '@ticketing/testkit';
 import { count, isNull } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';

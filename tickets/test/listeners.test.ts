@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterSubject } from '@ticketing/common';
-import { eventually, handleNextWithLostAck, publishTestEvent, readStream } from '@ticketing/common/testkit';
+import { eventually, handleNextWithLostAck, publishTestEvent, readStream } from '@ticketing/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
 import { orderCreatedListener } from '../src/events/order-created-listener.js';

@@ -6,7 +6,7 @@ import {
   publishPoison,
   publishTestEvent,
   recordingLogger,
-} from '@ticketing/common/testkit';
+} from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';

@@ -1,4 +1,4 @@
-import { sessionCookie, testKeys } from '@ticketing/common/testkit';
+import { sessionCookie, testKeys } from '@ticketing/testkit';
 import { importPKCS8, SignJWT, type JWTPayload } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-import { createTestService } from '@ticketing/common/testkit';
+import { createTestService } from '@ticketing/testkit';
 import supertest from 'supertest';
 import { createApp } from '../src/app.js';
 import { migrationsFolder } from '../src/db/migrations-folder.js';
@@ -12,4 +12,4 @@ export async function startTickets(shared?: Options['shared'], options: Pick<Opt
   return { ...t, app, http: supertest(app) };
 }
 
-export { aUser } from '@ticketing/common/testkit';
+export { aUser } from '@ticketing/testkit';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import fc, { type Arbitrary } from 'fast-check';
 import { importPKCS8, SignJWT } from 'jose';
-import { SESSION_COOKIE, type CurrentUser } from '../../session/session-token.js';
+import { SESSION_COOKIE, type CurrentUser } from '@ticketing/common';
 import { sessionCookie, testKeys } from '../index.js';
 import { headerText } from './requests.js';
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../dev/embedded-postgres.js';
+import { startEmbeddedPostgres } from '@ticketing/devkit';
 
 /**
  * Once per test run: PostgreSQL from DATABASE_URL, or else an embedded server in a temporary

@@ -2,8 +2,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedDatabaseServer } from '../src/dev/embedded-postgres.js';
-import { checkServerUserCanReach, foldersClosedTo } from '../src/dev/embedded-postgres-user.js';
+import { startEmbeddedPostgres, type EmbeddedDatabaseServer } from '../src/embedded-postgres.js';
+import { checkServerUserCanReach, foldersClosedTo } from '../src/embedded-postgres-user.js';
 
 const made: string[] = [];
 const folder = (mode: number) => {
