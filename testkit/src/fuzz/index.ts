@@ -8,10 +8,15 @@
  * else the test's own small count. fast-check picks the seed and prints it with any
  * counterexample, for replay.
  */
-export * from './values.js';
-export * from './bodies.js';
-export * from './requests.js';
-export * from './sessions.js';
-export * from './raw-http.js';
-export * from './target.js';
-export * from './suite.js';
+export { cookieHeader, invalidSessionCookies } from './sessions.js';
+export { pathId, probeEndpoints, requestsTo, type Endpoint, type FuzzRequest } from './requests.js';
+export {
+  expectUtf8IfRead,
+  fuzzRuns,
+  fuzzTimeout,
+  sentJson,
+  startFuzzTarget,
+  type FuzzResponse,
+  type FuzzTarget,
+} from './target.js';
+export { itKeepsItsContractUnderFuzzing } from './suite.js';

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import fc, { type Arbitrary } from 'fast-check';
 import { importPKCS8, SignJWT } from 'jose';
 import { SESSION_COOKIE, type CurrentUser } from '@ticketing/common';
-import { sessionCookie, testKeys } from '../index.js';
+import { sessionCookie, testKeys } from '../users.js';
 import { headerText } from './requests.js';
 
 /** Session tokens that must all count as signed out: expired, foreign key, `alg: none`, wrong claims, mangled. */

@@ -1,0 +1,48 @@
+import { expect } from 'vitest';
+import { deadLetterSubject } from '@ticketing/common';
+import type { TestBus } from './bus.js';
+import { eventually } from './eventually.js';
+import type { LogRecord } from './logs.js';
+import { metricValue } from './metrics.js';
+import { publishTestEvent } from './publish.js';
+import { readStream } from './stream.js';
+
+/** Events a listener can never handle: one not JSON at all, one JSON that breaks every event contract. */
+export async function publishPoison(bus: TestBus, subject: string): Promise<{ notJson: string; offContract: string }> {
+  return {
+    notJson: await publishTestEvent(bus, subject, null, { raw: '{"id": "half an event' }),
+    offContract: await publishTestEvent(bus, subject, { id: 'not-a-uuid', version: -1, ticket: 'none' }),
+  };
+}
+
+/**
+ * What a poison event must leave behind once handled for good: the event on
+ * `deadletter.<consumer>.<subject>` under its id, one error log line naming that id, and
+ * `events_dead_lettered_total{subject}` on the service's GET /metrics counting exactly `eventIds`.
+ */
+export async function expectDeadLettered(
+  t: { bus: TestBus; http: { get(path: string): PromiseLike<{ text: string }> } },
+  records: LogRecord[],
+  where: { consumer: string; subject: string },
+  eventIds: string[],
+) {
+  const { consumer, subject } = where;
+  const dead = await eventually(
+    async () => {
+      const got = await readStream(t.bus, deadLetterSubject(consumer, subject));
+      return got.length >= eventIds.length && got;
+    },
+    { what: `${eventIds.length} dead letters of ${consumer}` },
+  );
+  expect(dead.map((d) => d.headers['Ticketing-Event-Id']).sort()).toEqual([...eventIds].sort());
+  for (const eventId of eventIds) {
+    const lines = await eventually(() => {
+      const found = records.filter((r) => r.msg === 'event moved to dead letter' && r.eventId === eventId);
+      return found.length > 0 && found;
+    });
+    expect(lines).toEqual([expect.objectContaining({ level: 'error', consumer, subject, reason: expect.any(String) })]);
+  }
+  const metrics = await t.http.get('/metrics');
+  expect(metricValue(metrics.text, 'events_dead_lettered_total', { subject })).toBe(eventIds.length);
+  return dead;
+}
