@@ -2,9 +2,9 @@
 
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
+import type { User } from '@ticketing/contracts';
 import { api, noErrors, splitErrors, type SplitErrors } from '@/lib/browser-api';
 import { safeNext } from '@/lib/format';
-import type { User } from '@/lib/types';
 import { Field, FormErrors, SubmitButton } from './form-parts';
 
 const FIELDS = ['email', 'password'] as const;

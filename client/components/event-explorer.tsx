@@ -1,12 +1,10 @@
 'use client';
 
 import { memo, useCallback, useDeferredValue, useEffect, useId, useMemo, useState, type ReactNode } from 'react';
+import { DEAD_LETTER_PREFIX, deadLetterHeaders, isDeadLetter, subjects as contractSubjects, traceIdOf } from '@ticketing/contracts';
 import {
-  DEAD_LETTER_PREFIX,
-  EVENT_SUBJECTS,
   handlersOf,
   matchesFilter,
-  traceIdOf,
   type BusEvent,
   type ConsumerFloor,
   type ExplorerHello,
@@ -91,8 +89,8 @@ export function EventExplorer({ initialView, stream }: { initialView: ExplorerVi
   }, [view.history]);
 
   const subjects = useMemo(() => {
-    const seen = new Set<string>(EVENT_SUBJECTS);
-    for (const e of events) if (!e.subject.startsWith(DEAD_LETTER_PREFIX)) seen.add(e.subject);
+    const seen = new Set<string>(contractSubjects);
+    for (const e of events) if (!isDeadLetter(e.subject)) seen.add(e.subject);
     return [...seen];
   }, [events]);
 
@@ -354,10 +352,13 @@ const EventRow = memo(function EventRow({
   );
 });
 
-/** `ticket`, `order`, `payment`, `expiration` or `deadletter`: the subject's first word, for its colour. */
+/** The first words of the contract's subjects (`ticket`, `order`, ...) and `deadletter`: each has its colour. */
+const FAMILIES = new Set([...contractSubjects.map((s) => s.split('.')[0]), DEAD_LETTER_PREFIX]);
+
+/** The subject's family, or `other`. */
 function familyOf(subject: string): string {
   const word = subject.split('.')[0] ?? '';
-  return ['ticket', 'order', 'payment', 'expiration', 'deadletter'].includes(word) ? word : 'other';
+  return FAMILIES.has(word) ? word : 'other';
 }
 
 type Payload = Record<string, unknown> & { ticket?: Record<string, unknown> };
@@ -371,7 +372,7 @@ function describe(event: BusEvent): { ids: { kind: string; id: string }[]; facts
   const family = familyOf(event.subject);
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   const own = str(p.id);
-  if (own) ids.push({ kind: family === 'deadletter' || family === 'other' ? 'id' : family, id: own });
+  if (own) ids.push({ kind: family === DEAD_LETTER_PREFIX || family === 'other' ? 'id' : family, id: own });
   const orderId = str(p.orderId);
   if (orderId) ids.push({ kind: 'order', id: orderId });
   const ticketId = str(p.ticket?.id);
@@ -383,7 +384,7 @@ function describe(event: BusEvent): { ids: { kind: string; id: string }[]; facts
   if (str(p.title)) facts.push(`“${String(p.title)}”`);
   if (family === 'ticket' && 'orderId' in p && p.orderId === null) facts.push('for sale');
   if (family === 'ticket' && orderId) facts.push('reserved');
-  const reason = event.headers['Ticketing-Reason'];
+  const reason = event.headers[deadLetterHeaders.reason];
   if (reason) facts.push(`failed: ${reason}`);
   return { ids, facts };
 }

@@ -3,9 +3,9 @@
 import dynamic from 'next/dynamic';
 import Link from 'next/link';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Order } from '@ticketing/contracts';
 import { api, sleep } from '@/lib/browser-api';
 import { formatCountdown, formatPrice, orderStatusLabel } from '@/lib/format';
-import type { Order } from '@/lib/types';
 import { SandboxPaymentForm } from './sandbox-payment-form';
 
 // Stripe's code is only fetched when a publishable key is configured, and only in the browser.

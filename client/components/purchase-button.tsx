@@ -2,8 +2,8 @@
 
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import type { Order } from '@ticketing/contracts';
 import { api, sleep } from '@/lib/browser-api';
-import type { Order } from '@/lib/types';
 
 /**
  * Reserves the ticket (POST /api/orders) and opens the new order. A ticket listed a moment ago

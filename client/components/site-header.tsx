@@ -1,7 +1,7 @@
 import Link from 'next/link';
+import type { User } from '@ticketing/contracts';
 import { explorerEnabled } from '@/lib/explorer-config';
 import { getCurrentUser } from '@/lib/server-api';
-import type { User } from '@/lib/types';
 import { NavLink } from './nav-link';
 import { SignOutButton } from './sign-out-button';
 

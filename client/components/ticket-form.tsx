@@ -3,8 +3,8 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
+import type { Ticket } from '@ticketing/contracts';
 import { api, noErrors, splitErrors, type SplitErrors } from '@/lib/browser-api';
-import type { Ticket } from '@/lib/types';
 import { Field, FormErrors, SubmitButton } from './form-parts';
 
 const FIELDS = ['title', 'price'] as const;

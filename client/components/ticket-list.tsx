@@ -1,6 +1,6 @@
 import Link from 'next/link';
+import type { Ticket } from '@ticketing/contracts';
 import { formatPrice } from '@/lib/format';
-import type { Ticket } from '@/lib/types';
 
 /** Tickets as cards: title (a link to the details page) and price. */
 export function TicketList({ tickets, label }: { tickets: Ticket[]; label: string }) {

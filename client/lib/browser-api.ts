@@ -1,4 +1,5 @@
-import { errorsOf, type ApiError, type ApiResult } from './types';
+import type { ApiError } from '@ticketing/contracts';
+import { errorsOf, type ApiResult } from './api-result';
 
 /**
  * Browser-side calls. They go to the page's own origin, `/api/...`, which the front door

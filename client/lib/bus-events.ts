@@ -1,3 +1,5 @@
+import { DEAD_LETTER_PREFIX, isDeadLetter } from '@ticketing/contracts';
+
 /**
  * What the event explorer's stream (`GET /api/events/stream`, server-sent events) sends, as
  * both the route handler and the browser see it. See docs/guide/11-event-explorer.md.
@@ -8,20 +10,6 @@
  *   event: caught-up  {}                 the history asked for has been sent; the rest is live
  *   event: problem    { message }        the bus could not be read (the browser retries)
  */
-
-/** The event subjects of DESIGN.md §4 (common/src/events/contracts.ts), in flow order. */
-export const EVENT_SUBJECTS = [
-  'ticket.created',
-  'ticket.updated',
-  'order.created',
-  'order.cancelled',
-  'order.completed',
-  'expiration.complete',
-  'payment.created',
-] as const;
-
-/** Failed events are republished as `deadletter.<consumer>.<subject>`. */
-export const DEAD_LETTER_PREFIX = 'deadletter.';
 
 export type ExplorerHello = {
   stream: string;
@@ -48,7 +36,7 @@ export type BusEvent = {
   handledBy: string[];
 };
 
-/** One durable consumer, `<service>-<subject with dashes>`: it has handled every event up to ackFloor. */
+/** One durable consumer (named by `consumerName`): it has handled every event up to ackFloor. */
 export type ConsumerFloor = {
   name: string;
   service: string;
@@ -72,16 +60,10 @@ export function handlersOf(event: BusEvent, consumers: ConsumerFloor[]): { liste
   return { listeners: sorted(listeners), handledBy: sorted(handledBy) };
 }
 
-/** The service a durable consumer belongs to: its name without the `-<subject>` suffix. */
-export function serviceOfConsumer(durable: string, subject: string): string {
-  const suffix = `-${subject.replaceAll('.', '-')}`;
-  return durable.endsWith(suffix) && durable.length > suffix.length ? durable.slice(0, -suffix.length) : durable;
-}
-
-/** The filter: a subject (exact, or `deadletter.` for every dead letter) and text found anywhere in the payload or ids. */
+/** The filter: a subject (exact, or `deadletter` for every dead letter) and text found anywhere in the payload or ids. */
 export function matchesFilter(event: BusEvent, filter: { subject: string; text: string }): boolean {
   if (filter.subject) {
-    if (filter.subject === DEAD_LETTER_PREFIX ? !event.subject.startsWith(DEAD_LETTER_PREFIX) : event.subject !== filter.subject) {
+    if (filter.subject === DEAD_LETTER_PREFIX ? !isDeadLetter(event.subject) : event.subject !== filter.subject) {
       return false;
     }
   }
@@ -95,9 +77,4 @@ export function matchesFilter(event: BusEvent, filter: { subject: string; text: 
     .join('\n')
     .toLowerCase();
   return haystack.includes(text);
-}
-
-/** The trace id of a W3C `traceparent` header (`00-<trace id>-<span id>-<flags>`). */
-export function traceIdOf(traceparent: string | undefined): string | undefined {
-  return traceparent ? /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent)?.[1] : undefined;
 }

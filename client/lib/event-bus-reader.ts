@@ -9,7 +9,8 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { handlersOf, serviceOfConsumer, type BusEvent, type ConsumerFloor, type ExplorerHello, type HandledUpdate } from './bus-events';
+import { serviceOfConsumer } from '@ticketing/contracts';
+import { handlersOf, type BusEvent, type ConsumerFloor, type ExplorerHello, type HandledUpdate } from './bus-events';
 import { busSettings } from './explorer-config';
 
 /**

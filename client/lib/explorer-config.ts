@@ -1,4 +1,5 @@
 import 'server-only';
+import { busDefaults } from '@ticketing/contracts';
 
 /**
  * The event explorer (`/events`) is a development tool: it shows every event on the bus to
@@ -10,11 +11,11 @@ export function explorerEnabled(): boolean {
   return ['on', 'true', '1', 'yes'].includes((process.env.EVENT_EXPLORER ?? '').trim().toLowerCase());
 }
 
-/** Where the explorer reads events: the same settings the services use (common/src/config/env.ts). */
+/** Where the explorer reads events: the same settings, and defaults, the services use. */
 export function busSettings() {
   return {
-    url: process.env.NATS_URL || 'nats://127.0.0.1:4222',
-    stream: process.env.NATS_STREAM || 'TICKETING',
-    prefix: process.env.NATS_SUBJECT_PREFIX ?? '',
+    url: process.env.NATS_URL || busDefaults.url,
+    stream: process.env.NATS_STREAM || busDefaults.stream,
+    prefix: process.env.NATS_SUBJECT_PREFIX || busDefaults.subjectPrefix,
   };
 }

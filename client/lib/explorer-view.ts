@@ -6,7 +6,7 @@ export const DEFAULT_HISTORY: History = '500';
 export type ExplorerView = {
   /** An order, ticket or payment id (or any text): matched anywhere in the payload and ids. */
   text: string;
-  /** One subject, `deadletter.` for every dead letter, or '' for all. */
+  /** One subject, `deadletter` for every dead letter, or '' for all. */
   subject: string;
   /** How many past events to load before following live ones. */
   history: History;

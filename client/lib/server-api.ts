@@ -1,7 +1,8 @@
 import 'server-only';
 import { cookies } from 'next/headers';
 import { cache } from 'react';
-import { errorsOf, type ApiResult, type Order, type Ticket, type User } from './types';
+import type { Order, Ticket, User } from '@ticketing/contracts';
+import { errorsOf, type ApiResult } from './api-result';
 
 /**
  * Server-side data access: every call made while rendering a page goes through here.

@@ -9,13 +9,14 @@ export * from './http/text.js';
 export * from './config/env.js';
 // Sessions (JWT): signing is the auth service's alone; everyone verifies
 export * from './session/session-token.js';
-// Events: the contract, the bus, listeners, tracing
-export * from './events/contracts.js';
+// Events: the bus, listeners, tracing (the contract itself is @ticketing/contracts)
 export * from './bus/bus.js';
 export * from './bus/listener.js';
 export * from './bus/versioning.js';
 export * from './bus/dead-letter.js';
 export * from './bus/trace.js';
+// Bus naming is the contract's; re-exported while the test kit and the chaos checks import it from here.
+export { consumerName, DEAD_LETTER_PREFIX, deadLetterSubject } from '@ticketing/contracts';
 // Database, outbox and inbox
 export * from './db/database.js';
 export * from './db/messaging-tables.js';

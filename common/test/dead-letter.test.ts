@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deadLetterSubject } from '../src/bus/dead-letter.js';
+import { DEAD_LETTER_PREFIX, deadLetterSubject } from '@ticketing/contracts';
 import { defineListener } from '../src/bus/listener.js';
 import type { BaseConfig } from '../src/config/env.js';
-import { DEAD_LETTER_PREFIX } from '../src/events/contracts.js';
 import {
   createTestService,
   eventually,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { deadLetterSubject } from '../src/bus/dead-letter.js';
+import { deadLetterSubject } from '@ticketing/contracts';
 import { defineListener, RetryLater, startListeners } from '../src/bus/listener.js';
 import type { BaseConfig } from '../src/config/env.js';
 import {

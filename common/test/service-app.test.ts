@@ -3,7 +3,7 @@ import { Router } from 'express';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { traceIdOf } from '../src/bus/trace.js';
+import { traceIdOf } from '@ticketing/contracts';
 import type { BaseConfig } from '../src/config/env.js';
 import { badRequest } from '../src/errors/app-error.js';
 import { requireAuth, userOf } from '../src/http/current-user.js';

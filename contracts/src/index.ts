@@ -1,1 +1,41 @@
-export {};
+/**
+ * The Ticketing system's contract, shared by every service and the web client
+ * (docs/design.md is its prose). Read in this order:
+ *
+ *   subjects.ts      the seven events' names
+ *   events.ts        each event's payload schema
+ *   order-status.ts  the states of an order
+ *   money.ts         the price rule that events and the API share
+ *   bus.ts           how events travel: stream, consumer names, dead letters, trace ids
+ *   api.ts           the HTTP API's request and response bodies
+ *
+ * Only events.ts and money.ts use zod: a browser page that needs names and types loads none of it.
+ */
+export { subjects, type Subject } from './subjects.ts';
+export { eventSchemas, type EventPayload } from './events.ts';
+export { OrderStatus } from './order-status.ts';
+export { priceSchema } from './money.ts';
+export {
+  busDefaults,
+  consumerName,
+  DEAD_LETTER_PREFIX,
+  deadLetterHeaders,
+  deadLetterSubject,
+  isDeadLetter,
+  serviceOfConsumer,
+  streamSubjectFilters,
+  traceIdOf,
+} from './bus.ts';
+export type {
+  ApiError,
+  Credentials,
+  CurrentUserResponse,
+  ErrorBody,
+  Order,
+  OrderInput,
+  Payment,
+  PaymentInput,
+  Ticket,
+  TicketInput,
+  User,
+} from './api.ts';

@@ -1,4 +1,4 @@
-import { consumerName } from '@ticketing/common';
+import { consumerName } from '@ticketing/contracts';
 import { expectDeadLettered, publishPoison, publishTestEvent, recordingLogger } from '@ticketing/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inMs, orderCreated, scheduledJob } from './helpers.js';

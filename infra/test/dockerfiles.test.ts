@@ -15,8 +15,12 @@ import { productionPackages, runtimeWorkspaces, type Lockfile } from './support/
 // The one Node.js release of the project: developers' version managers, CI and every image.
 const NODE_VERSION = read('.nvmrc').trim();
 const dockerfiles = imagedWorkspaces().map((w) => ({ workspace: w, path: join(repoRoot, w, 'Dockerfile') }));
-const dependsOnCommon = (w: string) =>
-  '@ticketing/common' in ((JSON.parse(read(`${w}/package.json`)) as { dependencies?: Record<string, string> }).dependencies ?? {});
+/** The workspaces an image needs beside its own: its @ticketing/* dependencies (common, contracts), and theirs. */
+function localDependencies(w: string): string[] {
+  const { dependencies = {} } = JSON.parse(read(`${w}/package.json`)) as { dependencies?: Record<string, string> };
+  const direct = Object.keys(dependencies).filter((d) => d.startsWith('@ticketing/')).map((d) => d.slice('@ticketing/'.length));
+  return [...new Set(direct.flatMap((d) => [d, ...localDependencies(d)]))];
+}
 
 describe('dockerfile-utils lint', () => {
   it('when every Dockerfile is linted, then none has an error or a warning', () => {
@@ -33,12 +37,12 @@ describe('dockerfile-utils lint', () => {
 });
 
 describe('image rules', () => {
-  it('when every Dockerfile is read, then it follows them (and brings common/ in where the workspace needs it)', () => {
+  it('when every Dockerfile is read, then it follows them (and brings in the workspaces it depends on, like common/ and contracts/)', () => {
     for (const { workspace, path } of dockerfiles) {
       const problems = imageRuleProblems(readFileSync(path, 'utf8'), {
         workspace,
         nodeVersion: NODE_VERSION,
-        alsoCopies: dependsOnCommon(workspace) ? ['common'] : [],
+        alsoCopies: localDependencies(workspace),
       });
       expect({ workspace, problems }).toEqual({ workspace, problems: [] });
     }

@@ -1,4 +1,5 @@
-import { enqueueEvent, OrderStatus, type Tx } from '@ticketing/common';
+import { enqueueEvent, type Tx } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/contracts';
 import { eq } from 'drizzle-orm';
 import { orders, type Order } from './db/schema.js';
 

@@ -1,5 +1,6 @@
 import { publishedEvents } from '@ticketing/testkit';
 export { expectErrors, publishedEvents } from '@ticketing/testkit';
+import type { EventPayload, Order as OrderBody } from '@ticketing/contracts';
 import { eventually, publishTestEvent, readStream } from '@ticketing/testkit';
 import { count, eq, isNull } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
@@ -10,21 +11,9 @@ import type { aUser, startOrders } from './setup.js';
 
 export type Orders = Awaited<ReturnType<typeof startOrders>>;
 export type User = Awaited<ReturnType<typeof aUser>>;
-export interface OrderBody {
-  id: string;
-  userId: string;
-  status: string;
-  expiresAt: string;
-  version: number;
-  ticket: { id: string; title: string; price: number };
-}
-export interface ReplicatedTicket {
-  id: string;
-  title: string;
-  price: number;
-  userId: string;
-  version: number;
-}
+export type { OrderBody };
+/** A ticket as the tickets service announces it. */
+export type ReplicatedTicket = EventPayload<'ticket.created'>;
 
 /**
  * Makes a ticket known here as the tickets service would: a ticket.created event. The

@@ -1,4 +1,4 @@
-import { deadLetterSubject, OrderStatus } from '@ticketing/common';
+import { deadLetterSubject, OrderStatus } from '@ticketing/contracts';
 import { eventually, handleNextWithLostAck, publishTestEvent, readStream, recordingLogger } from '@ticketing/testkit';
 import { eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-import { consumerName } from '@ticketing/common';
+import { consumerName } from '@ticketing/contracts';
 import { eventually, expectDeadLettered, publishPoison, publishTestEvent, recordingLogger } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { OrderStatus, type ServiceContext } from '@ticketing/common';
+import type { ServiceContext } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/contracts';
 import { and, eq, isNull } from 'drizzle-orm';
 import { orders, payments } from './db/schema.js';
 import type { PaymentProvider } from './providers/payment-provider.js';

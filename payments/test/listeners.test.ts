@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { deadLetterSubject } from '@ticketing/common';
+import { deadLetterSubject } from '@ticketing/contracts';
 import { eventually, handleNextWithLostAck, publishTestEvent, readStream } from '@ticketing/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';

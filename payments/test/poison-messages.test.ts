@@ -1,4 +1,4 @@
-import { consumerName } from '@ticketing/common';
+import { consumerName } from '@ticketing/contracts';
 import { eventually, expectDeadLettered, publishPoison, publishTestEvent, recordingLogger } from '@ticketing/testkit';
 import { afterEach, describe, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';

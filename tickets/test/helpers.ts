@@ -1,4 +1,5 @@
 export { expectErrors, publishedEvents } from '@ticketing/testkit';
+import type { Ticket as TicketBody } from '@ticketing/contracts';
 import { eventually, publishTestEvent, readStream } from '@ticketing/testkit';
 import { count, isNull } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
@@ -9,14 +10,7 @@ import type { aUser, startTickets } from './setup.js';
 
 export type Tickets = Awaited<ReturnType<typeof startTickets>>;
 export type User = Awaited<ReturnType<typeof aUser>>;
-export interface TicketBody {
-  id: string;
-  title: string;
-  price: number;
-  userId: string;
-  version: number;
-  orderId: string | null;
-}
+export type { TicketBody };
 
 /** POST /api/tickets as `user`, expecting 201; returns the ticket. */
 export async function createTicket(

@@ -1,4 +1,4 @@
-import { consumerName } from '@ticketing/common';
+import { consumerName } from '@ticketing/contracts';
 import {
   aUser,
   eventually,

@@ -1,3 +1,4 @@
+import type { Credentials } from '@ticketing/contracts';
 import { z } from 'zod';
 
 export const MIN_PASSWORD = 8;
@@ -25,4 +26,4 @@ export const credentials = z.object({
         .max(MAX_PASSWORD, `Password must be at most ${MAX_PASSWORD} characters`)
         .refine((s) => !/\p{Surrogate}/u.test(s), 'Password must be valid Unicode text'),
     ),
-});
+}) satisfies z.ZodType<Credentials>;

@@ -1,3 +1,4 @@
+import type { CurrentUserResponse } from '@ticketing/contracts';
 import { Router } from 'express';
 
 /**
@@ -7,6 +8,6 @@ import { Router } from 'express';
  */
 export function currentUserRoute() {
   return Router().get('/api/users/currentuser', (req, res) => {
-    res.json({ currentUser: req.currentUser ?? null });
+    res.json({ currentUser: req.currentUser ?? null } satisfies CurrentUserResponse);
   });
 }

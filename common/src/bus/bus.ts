@@ -11,8 +11,8 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { streamSubjectFilters } from '@ticketing/contracts';
 import type { Logger } from 'pino';
-import { streamSubjectFilters } from '../events/contracts.js';
 
 export interface BusOptions {
   url: string;

@@ -1,11 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
+import { deadLetterHeaders, deadLetterSubject } from '@ticketing/contracts';
 import type { Logger } from 'pino';
-import { DEAD_LETTER_PREFIX } from '../events/contracts.js';
 import type { ServiceContext } from '../service/context.js';
-
-/** `deadletter.<consumer>.<subject>`: one place to look per consumer, kept in the stream. */
-export const deadLetterSubject = (consumer: string, subject: string) =>
-  `${DEAD_LETTER_PREFIX}.${consumer}.${subject}`;
 
 /**
  * Moves an event that cannot be handled out of the consumer's way: the original payload is
@@ -22,10 +18,10 @@ export async function deadLetter(
     await service.bus.publish(deadLetterSubject(info.consumer, info.subject), msg.data, {
       id: `${info.eventId}:${info.consumer}:dead`,
       headers: {
-        'Ticketing-Event-Id': info.eventId,
-        'Ticketing-Consumer': info.consumer,
-        'Ticketing-Reason': info.reason.replace(/[\r\n]+/g, ' ').slice(0, 1000),
-        'Ticketing-Deliveries': String(msg.info.deliveryCount),
+        [deadLetterHeaders.eventId]: info.eventId,
+        [deadLetterHeaders.consumer]: info.consumer,
+        [deadLetterHeaders.reason]: info.reason.replace(/[\r\n]+/g, ' ').slice(0, 1000),
+        [deadLetterHeaders.deliveries]: String(msg.info.deliveryCount),
         traceparent: msg.headers?.get('traceparent'),
       },
     });

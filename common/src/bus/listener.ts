@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
+import { consumerName, eventSchemas, type EventPayload, type Subject } from '@ticketing/contracts';
 import type { Logger } from 'pino';
 import type { Tx } from '../db/database.js';
-import { eventSchemas, type EventPayload, type Subject } from '../events/contracts.js';
 import { recordInInbox } from '../outbox/inbox.js';
 import type { ServiceContext } from '../service/context.js';
 import { deadLetter } from './dead-letter.js';
@@ -55,10 +55,6 @@ export const defaultListenerOptions: ListenerOptions = {
   maxRetryDelayMs: 30_000,
   ackWaitMs: 30_000,
 };
-
-/** Consumer names are durable: `<service>-<subject>` with dots replaced. */
-export const consumerName = (service: string, subject: string) =>
-  `${service}-${subject.replaceAll('.', '-')}`;
 
 export interface RunningListeners {
   stop(): Promise<void>;

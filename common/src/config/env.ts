@@ -1,4 +1,5 @@
 import { createPublicKey } from 'node:crypto';
+import { busDefaults } from '@ticketing/contracts';
 import { z } from 'zod';
 
 /** Settings every service reads. Each service extends this schema with its own. */
@@ -6,16 +7,16 @@ export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
-  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
+  NATS_URL: z.string().min(1).default(busDefaults.url),
   /** Stream name and subject prefix let several systems (or test runs) share one NATS server. */
   NATS_STREAM: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
-    .default('TICKETING'),
+    .default(busDefaults.stream),
   NATS_SUBJECT_PREFIX: z
     .string()
     .regex(/^([A-Za-z0-9_-]+\.)*$/, 'tokens each followed by a dot, e.g. "dev."')
-    .default(''),
+    .default(busDefaults.subjectPrefix),
   /** The auth service's session-signing public key (Ed25519, PEM); only auth has the private one. */
   JWT_PUBLIC_KEY: z.string().refine(isEd25519PublicKey, 'must be an Ed25519 public key in PEM (SPKI) form'),
   COOKIE_SECURE: z.stringbool().optional(),

@@ -1,14 +1,11 @@
+import type { ApiError } from '@ticketing/contracts';
+
 /** One error type for every expected failure: it carries the HTTP status and the
  * messages a client may see. Anything else reaching the error handler is a bug (500). */
-export interface ErrorDetail {
-  message: string;
-  field?: string;
-}
-
 export class AppError extends Error {
   constructor(
     readonly status: number,
-    readonly details: ErrorDetail[],
+    readonly details: ApiError[],
     readonly headers: Record<string, string> = {},
   ) {
     super(details.map((d) => d.message).join('; '));

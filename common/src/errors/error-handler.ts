@@ -1,3 +1,4 @@
+import type { ApiError, ErrorBody } from '@ticketing/contracts';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { AppError } from './app-error.js';
 
@@ -24,20 +25,22 @@ const clientErrorMessages: Record<string, string> = {
   'request.size.invalid': 'Request size did not match content length',
 };
 
+const body = (errors: ApiError[]): ErrorBody => ({ errors });
+
 /** Turns every error into `{"errors":[{message, field?}]}`: the status of an AppError or
  * a client error from the HTTP layer, else 500 with a generic message (details only in the log). */
 export const errorHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (err instanceof AppError) {
-    res.set(err.headers).status(err.status).json({ errors: err.details });
+    res.set(err.headers).status(err.status).json(body(err.details));
     return;
   }
   const httpErr = err as HttpError;
   const status = httpErr?.status ?? httpErr?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && httpErr.expose !== false) {
     const message = (httpErr.type && clientErrorMessages[httpErr.type]) ?? 'Bad request';
-    res.status(status).json({ errors: [{ message }] });
+    res.status(status).json(body([{ message }]));
     return;
   }
   req.log?.error({ err }, 'unhandled error');
-  res.status(500).json({ errors: [{ message: 'Something went wrong' }] });
+  res.status(500).json(body([{ message: 'Something went wrong' }]));
 };

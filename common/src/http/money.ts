@@ -1,19 +1,6 @@
-import { z } from 'zod';
-
-/** Prices travel as dollars (12.5) and are stored as integer cents (1250). */
-export const MAX_PRICE = 1_000_000;
-
+/**
+ * Prices travel as dollars (12.5; the rule is the contract's `priceSchema`) and are stored as
+ * integer cents (1250).
+ */
 export const toCents = (dollars: number) => Math.round(dollars * 100);
 export const toDollars = (cents: number) => cents / 100;
-
-/** One message per bad price: the first rule it breaks. */
-export const priceSchema = z
-  .number({ error: 'Price must be a number' })
-  .refine(Number.isFinite, { message: 'Price must be a number', abort: true })
-  .refine((p) => p > 0, { message: 'Price must be greater than 0', abort: true })
-  .refine((p) => p <= MAX_PRICE, {
-    message: `Price must be at most ${MAX_PRICE.toLocaleString('en-US')}`,
-    abort: true,
-  })
-  // Exact: a price that is not a whole number of cents is refused, never rounded.
-  .refine((p) => Math.round(p * 100) / 100 === p, 'Price must have at most 2 decimals');

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { eventSchemas, type EventPayload, type Subject } from '@ticketing/contracts';
 import type { Executor } from '../db/database.js';
 import { outbox } from '../db/messaging-tables.js';
 import { childTraceparent, currentTraceparent } from '../bus/trace.js';
-import { eventSchemas, type EventPayload, type Subject } from '../events/contracts.js';
 
 /**
  * Writes an event to the outbox inside the caller's transaction: the event exists if and

@@ -86,7 +86,7 @@ export interface ImageRules {
   workspace: string;
   /** The Node.js release every image runs (the repository's .nvmrc). */
   nodeVersion: string;
-  /** Other workspaces the build context must bring in (common, for the services). */
+  /** Other workspaces the build context must bring in (contracts and, for the services, common). */
   alsoCopies?: string[];
 }
 

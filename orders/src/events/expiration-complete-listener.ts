@@ -1,4 +1,5 @@
-import { defineListener, OrderStatus } from '@ticketing/common';
+import { defineListener } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/contracts';
 import { cancelOrder, lockOrder } from '../order-changes.js';
 
 /** An order's time is up: cancel it and free its ticket, unless it was paid in time. */

@@ -1,4 +1,5 @@
-import { defineListener, OrderStatus } from '@ticketing/common';
+import { defineListener } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/contracts';
 import { completeOrder, lockOrder } from '../order-changes.js';
 
 /** The order was paid: it becomes complete and its ticket stays taken for good. */

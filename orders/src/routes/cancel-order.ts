@@ -1,4 +1,5 @@
-import { badRequest, notFound, OrderStatus, parseId, requireAuth, userOf } from '@ticketing/common';
+import { badRequest, notFound, parseId, requireAuth, userOf } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/contracts';
 import { Router } from 'express';
 import type { OrdersService } from '../config.js';
 import { cancelOrder, lockOrder } from '../order-changes.js';

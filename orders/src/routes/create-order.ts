@@ -3,11 +3,11 @@ import {
   enqueueEvent,
   isUniqueViolation,
   notFound,
-  OrderStatus,
   parseBody,
   requireAuth,
   userOf,
 } from '@ticketing/common';
+import { OrderStatus, type OrderInput } from '@ticketing/contracts';
 import { eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -19,7 +19,7 @@ const orderInput = z.object({
   ticketId: z.uuid({
     error: (issue) => (issue.input === undefined ? 'ticketId is required' : 'ticketId must be a valid id'),
   }),
-});
+}) satisfies z.ZodType<OrderInput>;
 
 /** POST /api/orders: a signed-in user reserves a ticket until the order expires or is paid. */
 export function createOrderRoute(service: OrdersService) {

@@ -1,4 +1,4 @@
-import type { OrderStatus } from '@ticketing/common';
+import type { OrderStatus } from '@ticketing/contracts';
 import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export { inbox, outbox } from '@ticketing/common';

@@ -1,4 +1,5 @@
-import { defineListener, OrderStatus } from '@ticketing/common';
+import { defineListener } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/contracts';
 import { applyOrderStatus } from './order-replica.js';
 
 /** A cancelled (or expired) order can no longer be paid. */

@@ -1,4 +1,5 @@
-import { defineListener, OrderStatus } from '@ticketing/common';
+import { defineListener } from '@ticketing/common';
+import { OrderStatus } from '@ticketing/contracts';
 import { applyOrderStatus } from './order-replica.js';
 
 /** The orders service has recorded this service's payment: the order is complete. */

@@ -1,4 +1,5 @@
-import { isNextVersion, type OrderStatus, type Tx } from '@ticketing/common';
+import { isNextVersion, type Tx } from '@ticketing/common';
+import type { OrderStatus } from '@ticketing/contracts';
 import { eq } from 'drizzle-orm';
 import { orders } from '../db/schema.js';
 

@@ -5,13 +5,13 @@ import {
   enqueueEvent,
   isUniqueViolation,
   notFound,
-  OrderStatus,
   parseBody,
   requireAuth,
   textField,
   userOf,
   type Logger,
 } from '@ticketing/common';
+import { OrderStatus, type Payment, type PaymentInput } from '@ticketing/contracts';
 import { eq } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
@@ -27,7 +27,7 @@ export const paymentInput = z.object({
     .uuid({ error: (issue) => (issue.input === undefined ? 'Order id is required' : 'Order id must be a UUID') })
     .transform((id) => id.toLowerCase()),
   token: textField('Payment token', MAX_TOKEN_LENGTH),
-});
+}) satisfies z.ZodType<PaymentInput>;
 
 const orderNotFound = () => notFound('Order not found');
 const cancelledOrder = () => badRequest('Cannot pay for a cancelled order');
@@ -101,7 +101,7 @@ export function createPaymentRoute(service: PaymentsService, provider: PaymentPr
       throw err;
     }
     req.log.info({ orderId, paymentId: payment.id, provider: provider.name }, 'payment recorded');
-    res.status(201).json({ id: payment.id, orderId: payment.orderId });
+    res.status(201).json({ id: payment.id, orderId: payment.orderId } satisfies Payment);
   });
 }
 

@@ -1,31 +1,4 @@
-/** The shapes of DESIGN.md §3, as the client sees them. */
-
-export type ApiError = { message: string; field?: string };
-
-export type User = { id: string; email: string };
-
-export type Ticket = {
-  id: string;
-  title: string;
-  /** Dollars, at most 2 decimals. */
-  price: number;
-  userId: string;
-  version: number;
-  /** The order holding this ticket, or null when it is for sale. */
-  orderId: string | null;
-};
-
-export type OrderStatus = 'created' | 'cancelled' | 'awaiting:payment' | 'complete';
-
-export type Order = {
-  id: string;
-  userId: string;
-  status: OrderStatus;
-  /** ISO date-time. */
-  expiresAt: string;
-  version: number;
-  ticket: { id: string; title: string; price: number };
-};
+import type { ApiError } from '@ticketing/contracts';
 
 /** The answer of one API call: data on success, the standard error list otherwise. */
 export type ApiResult<T> =

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { priceSchema } from './money.ts';
+import { OrderStatus } from './order-status.ts';
+import type { Subject } from './subjects.ts';
+
+/**
+ * The events of docs/design.md §4: what each service announces about its own data. Publishers
+ * validate what they write to the outbox against these schemas, listeners what they receive.
+ * Ids are UUIDs; `version` is the record's version, bumped by every change (replicas apply
+ * only the next one).
+ */
+const id = z.uuid();
+const version = z.number().int().nonnegative();
+const price = priceSchema;
+const status = z.enum(OrderStatus);
+
+export const eventSchemas = {
+  /** tickets, on create */
+  'ticket.created': z.object({ id, version, title: z.string(), price, userId: id }),
+  /** tickets, on edit, reserve (`orderId` set) and release (`orderId` null) */
+  'ticket.updated': z.object({
+    id,
+    version,
+    title: z.string(),
+    price,
+    userId: id,
+    orderId: id.nullable(),
+  }),
+  /** orders, on create */
+  'order.created': z.object({
+    id,
+    version,
+    status,
+    userId: id,
+    expiresAt: z.iso.datetime({ offset: true }),
+    ticket: z.object({ id, price }),
+  }),
+  /** orders, on cancel or expiry */
+  'order.cancelled': z.object({ id, version, ticket: z.object({ id }) }),
+  /** orders, when its payment arrives */
+  'order.completed': z.object({ id, version, ticket: z.object({ id }) }),
+  /** expiration, when an order's time is up */
+  'expiration.complete': z.object({ orderId: id }),
+  /** payments, on a successful charge */
+  'payment.created': z.object({ id, orderId: id, chargeId: z.string().min(1) }),
+} as const satisfies Record<Subject, z.ZodType>;
+
+export type EventPayload<S extends Subject> = z.infer<(typeof eventSchemas)[S]>;

@@ -1,0 +1,12 @@
+/**
+ * An order's life: `created` while its ticket is held for the buyer, then `complete` once
+ * paid, or `cancelled` by the buyer or on expiry. A complete order is never cancelled, a
+ * cancelled one never paid.
+ */
+export const OrderStatus = {
+  Created: 'created',
+  Cancelled: 'cancelled',
+  AwaitingPayment: 'awaiting:payment',
+  Complete: 'complete',
+} as const;
+export type OrderStatus = (typeof OrderStatus)[keyof typeof OrderStatus];
