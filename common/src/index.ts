@@ -15,8 +15,6 @@ export * from './bus/listener.js';
 export * from './bus/versioning.js';
 export * from './bus/dead-letter.js';
 export * from './bus/trace.js';
-// Bus naming is the contract's; re-exported while the test kit and the chaos checks import it from here.
-export { consumerName, DEAD_LETTER_PREFIX, deadLetterSubject } from '@ticketing/contracts';
 // Database, outbox and inbox
 export * from './db/database.js';
 export * from './db/messaging-tables.js';

@@ -1,6 +1,6 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { consumerName, DEAD_LETTER_PREFIX } from '@ticketing/common';
+import { consumerName, DEAD_LETTER_PREFIX } from '@ticketing/contracts';
 import pg from 'pg';
 import type { RunningSystem, ServiceName } from '../system.js';
 import type { FlowRecord } from './workload.js';

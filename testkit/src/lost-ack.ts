@@ -1,5 +1,5 @@
+import { consumerName } from '@ticketing/contracts';
 import {
-  consumerName,
   defaultListenerOptions,
   handleMessage,
   type Listener,

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { deadLetterSubject } from '@ticketing/common';
+import { deadLetterHeaders, deadLetterSubject } from '@ticketing/contracts';
 import type { TestBus } from './bus.js';
 import { eventually } from './eventually.js';
 import type { LogRecord } from './logs.js';
@@ -34,7 +34,7 @@ export async function expectDeadLettered(
     },
     { what: `${eventIds.length} dead letters of ${consumer}` },
   );
-  expect(dead.map((d) => d.headers['Ticketing-Event-Id']).sort()).toEqual([...eventIds].sort());
+  expect(dead.map((d) => d.headers[deadLetterHeaders.eventId]).sort()).toEqual([...eventIds].sort());
   for (const eventId of eventIds) {
     const lines = await eventually(() => {
       const found = records.filter((r) => r.msg === 'event moved to dead letter' && r.eventId === eventId);
