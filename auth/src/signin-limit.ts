@@ -1,12 +1,10 @@
-import { tooManyRequests, type Db, type ServiceContext } from '@ticketing/common';
+import { advisoryLocks, tooManyRequests, type Db, type ServiceContext } from '@ticketing/common';
 import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { signinFailures } from './db/schema.js';
 
 /** 10 failed sign-ins for one email within 15 minutes lock further attempts until the oldest ages out. */
 export const MAX_FAILURES = 10;
 export const WINDOW_SECONDS = 15 * 60;
-/** First key of the two-key advisory locks taken here (a space apart from single-key locks). */
-const LOCK_NAMESPACE = 7_262_002;
 
 const windowStart = sql`(now() - make_interval(secs => ${WINDOW_SECONDS}))`;
 
@@ -21,7 +19,7 @@ const windowStart = sql`(now() - make_interval(secs => ${WINDOW_SECONDS}))`;
  */
 export async function admitSigninAttempt(service: ServiceContext, email: string): Promise<void> {
   const retryAfter = await service.database.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${LOCK_NAMESPACE}, hashtext(${email}))`);
+    await tx.execute(sql`select pg_advisory_xact_lock(${advisoryLocks.signinAttemptsNamespace}, hashtext(${email}))`);
     // The 10th most recent failure in the window: once it ages out, fewer than 10 remain.
     const [limiting] = await tx
       .select({

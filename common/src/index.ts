@@ -1,32 +1,49 @@
-// Errors and HTTP building blocks
-export * from './errors/app-error.js';
-export * from './errors/error-handler.js';
-export * from './http/current-user.js';
-export * from './http/validate.js';
-export * from './http/money.js';
-export * from './http/text.js';
-// Configuration
-export * from './config/env.js';
+// What the services build on, by concern. Named exports only: what is not listed here is
+// common's own business. (The contract is @ticketing/contracts; tests use @ticketing/testkit.)
+
+// HTTP: errors in the contract's shape, the signed-in user, input checks, money
+export { AppError, badRequest, conflict, forbidden, notFound, tooManyRequests } from './errors/app-error.js';
+export { requireAuth, userOf } from './http/current-user.js';
+export { parseBody, parseId, parseOrThrow } from './http/validate.js';
+export { toCents, toDollars } from './http/money.js';
+export { textField } from './http/text.js';
+
+// Configuration, validated once at start
+export { baseConfigSchema, ConfigError, loadConfig, type BaseConfig } from './config/env.js';
+
 // Sessions (JWT): signing is the auth service's alone; everyone verifies
-export * from './session/session-token.js';
-// Events: the bus, listeners, tracing (the contract itself is @ticketing/contracts)
-export * from './bus/bus.js';
-export * from './bus/listener.js';
-export * from './bus/versioning.js';
-export * from './bus/dead-letter.js';
-export * from './bus/trace.js';
-// Database, outbox and inbox
-export * from './db/database.js';
-export * from './db/messaging-tables.js';
-export * from './db/errors.js';
-export * from './outbox/enqueue.js';
-export * from './outbox/relay.js';
-export * from './outbox/inbox.js';
-// Service bootstrap
-export * from './service/context.js';
-export * from './service/create-app.js';
-export * from './service/health.js';
-export * from './service/http-server.js';
-export * from './service/logger.js';
-export * from './service/metrics.js';
-export * from './service/run-service.js';
+export {
+  createSessionSigner,
+  createSessionVerifier,
+  SESSION_COOKIE,
+  SESSION_TTL_SECONDS,
+  type CurrentUser,
+  type SessionSigner,
+} from './session/session-token.js';
+
+// Events: listeners (inbox, retries, dead letters) and versions of replicated records
+export {
+  defaultListenerOptions,
+  defineListener,
+  handleMessage,
+  RetryLater,
+  startListeners,
+  type Listener,
+  type ListenerOptions,
+  type RunningListeners,
+} from './bus/listener.js';
+export { isNextVersion } from './bus/versioning.js';
+
+// Database: the outbox and inbox tables every service's schema includes
+export { advisoryLocks } from './db/advisory-locks.js';
+export { type Database, type Db, type Tx } from './db/database.js';
+export { inbox, outbox } from './db/messaging-tables.js';
+export { isUniqueViolation } from './db/errors.js';
+export { enqueueEvent } from './outbox/enqueue.js';
+
+// A service's life: context, HTTP app and server, start and graceful stop
+export { createServiceContext, type ServiceContext } from './service/context.js';
+export { createServiceApp } from './service/create-app.js';
+export { createHttpServer } from './service/http-server.js';
+export { type Logger } from './service/logger.js';
+export { exitOnStartupFailure, runService } from './service/run-service.js';

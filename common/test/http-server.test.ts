@@ -6,7 +6,7 @@ import { createHttpServer } from '../src/service/http-server.js';
 
 /**
  * Requests node's own parser refuses never reach express; the shared server still answers
- * them in the error shape of DESIGN.md §3 rather than node's bare "400 Bad Request".
+ * them in the error shape of docs/design.md §3 rather than node's bare "400 Bad Request".
  */
 let server: Server;
 let port: number;

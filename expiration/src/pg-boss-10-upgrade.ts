@@ -1,4 +1,4 @@
-import type { Database } from '@ticketing/common';
+import { advisoryLocks, type Database } from '@ticketing/common';
 import { sql } from 'drizzle-orm';
 
 /**
@@ -18,13 +18,11 @@ import { sql } from 'drizzle-orm';
  * expiry queue.
  */
 const PG_BOSS_10_SCHEMA_VERSION = 24;
-/** Any bigint: replicas starting together queue on it. */
-const UPGRADE_LOCK = 7_262_010;
 
 /** Returns true when it set a pg-boss 10 schema aside. */
 export function setAsidePgBoss10(database: Database): Promise<boolean> {
   return database.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${UPGRADE_LOCK})`);
+    await tx.execute(sql`select pg_advisory_xact_lock(${advisoryLocks.pgBoss10Upgrade})`);
     const installed = await tx.execute(sql`select to_regclass('pgboss.version') is not null as yes`);
     if (!installed.rows[0]?.yes) return false;
     const { rows } = await tx.execute(sql`select version from pgboss.version`);
@@ -37,7 +35,7 @@ export function setAsidePgBoss10(database: Database): Promise<boolean> {
 /** Returns how many jobs it copied, or undefined when there was no pg-boss 10 schema left. */
 export function movePgBoss10Jobs(database: Database, queue: string): Promise<number | undefined> {
   return database.transaction(async (tx) => {
-    await tx.execute(sql`select pg_advisory_xact_lock(${UPGRADE_LOCK})`);
+    await tx.execute(sql`select pg_advisory_xact_lock(${advisoryLocks.pgBoss10Upgrade})`);
     const present = await tx.execute(sql`select to_regnamespace('pgboss_v10') is not null as yes`);
     if (!present.rows[0]?.yes) return undefined;
     // A pg-boss 10 replica still running (a rolling update) finishes what it was writing first.

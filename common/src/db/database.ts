@@ -4,6 +4,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type { PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { advisoryLocks } from './advisory-locks.js';
 
 export type Db = NodePgDatabase<Record<string, never>>;
 export type Tx = PgTransaction<
@@ -23,8 +24,6 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** Any number that fits in a bigint; several replicas starting together queue on it. */
-const MIGRATION_LOCK = 7_262_001;
 
 export async function connectDatabase(options: {
   url: string;
@@ -51,10 +50,10 @@ export async function connectDatabase(options: {
 async function migrateWithLock(pool: pg.Pool, db: Db, migrationsFolder: string) {
   const client = await pool.connect();
   try {
-    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await client.query('select pg_advisory_lock($1)', [advisoryLocks.migrations]);
     await migrate(db, { migrationsFolder });
   } finally {
-    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    await client.query('select pg_advisory_unlock($1)', [advisoryLocks.migrations]).catch(() => {});
     client.release();
   }
 }

@@ -1,14 +1,13 @@
 import { asc, count, inArray, isNull, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
+import { advisoryLocks } from '../db/advisory-locks.js';
 import type { Database } from '../db/database.js';
 import { outbox } from '../db/messaging-tables.js';
 import type { Metrics } from '../service/metrics.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
-/** Any bigint; taken per transaction so one replica at a time publishes, in order. */
-const RELAY_LOCK = 7_262_002;
 const BATCH = 100;
 /** Sent rows are kept a day for inspection; JetStream's de-duplication needs far less. */
 const KEEP_SENT_MS = 24 * 60 * 60 * 1000;
@@ -105,7 +104,7 @@ export class OutboxRelay {
   private publishBatch(): Promise<number> {
     return this.database.transaction(async (tx) => {
       const { rows } = await tx.execute<{ locked: boolean }>(
-        sql`select pg_try_advisory_xact_lock(${RELAY_LOCK}) as locked`,
+        sql`select pg_try_advisory_xact_lock(${advisoryLocks.outboxRelay}) as locked`,
       );
       if (!rows[0]?.locked) return 0; // another replica is relaying right now
       const batch = await tx
