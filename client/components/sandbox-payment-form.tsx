@@ -5,7 +5,7 @@ import { formatPrice } from '@/lib/format';
 import { FieldError, FormErrors, SubmitButton } from './form-parts';
 import { usePayment } from './use-payment';
 
-/** Stripe's test tokens, which the sandbox payment provider understands (DESIGN.md §3). */
+/** Stripe's test tokens, which the sandbox payment provider understands (docs/design.md §3). */
 export const TEST_CARDS = [
   { token: 'tok_visa', label: 'Visa (succeeds)' },
   { token: 'tok_mastercard', label: 'Mastercard (succeeds)' },

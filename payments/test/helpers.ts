@@ -12,7 +12,7 @@ export type User = Awaited<ReturnType<typeof aUser>>;
 /** Any non-blank error message. */
 export const aMessage = expect.stringMatching(/\S/);
 
-/** The error shape of DESIGN.md §3: exactly these entries, each a message and maybe a field. */
+/** The error shape of docs/design.md §3: exactly these entries, each a message and maybe a field. */
 export function expectErrors(res: Response, status: number, fields: (string | undefined)[]) {
   expect(res.status).toBe(status);
   expect(res.type).toBe('application/json');
