@@ -7,11 +7,9 @@ import { join } from 'node:path';
  * (re)built when its sources are newer than the build. Returns the server's entry file.
  */
 export function ensureClientBuild(clientDir: string, log: (line: string) => void): string {
-  const buildId = join(clientDir, '.next', 'BUILD_ID');
   const standalone = join(clientDir, '.next', 'standalone', 'client');
   const server = join(standalone, 'server.js');
-  const fresh = existsSync(buildId) && existsSync(server) && newestSource(clientDir) <= statSync(buildId).mtimeMs;
-  if (!fresh) {
+  if (!clientBuildIsFresh(clientDir)) {
     log('building the web client (next build); this takes a minute the first time');
     const result = spawnSync('npx', ['next', 'build'], {
       cwd: clientDir,
@@ -27,10 +25,19 @@ export function ensureClientBuild(clientDir: string, log: (line: string) => void
   return server;
 }
 
+/** Whether the build is there and newer than every source it compiles. */
+export function clientBuildIsFresh(clientDir: string): boolean {
+  const buildId = join(clientDir, '.next', 'BUILD_ID');
+  if (!existsSync(buildId) || !existsSync(join(clientDir, '.next', 'standalone', 'client', 'server.js'))) return false;
+  // The client compiles the contract package's sources into its build: either may make it stale.
+  const sources = [clientDir, join(clientDir, '..', 'contracts')];
+  return Math.max(...sources.map(newestSource)) <= statSync(buildId).mtimeMs;
+}
+
 function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === '.next' || entry.name === 'node_modules' || entry.name.startsWith('.')) continue;
+    if (['.next', 'node_modules', 'dist'].includes(entry.name) || entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
   }

@@ -1,0 +1,47 @@
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { clientBuildIsFresh } from '../scripts/start/client-build.js';
+
+/** `npm start` rebuilds the web client only when a source it compiles is newer than the build. */
+let root: string;
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function file(path: string, secondsAgo: number) {
+  const full = join(root, path);
+  mkdirSync(dirname(full), { recursive: true });
+  writeFileSync(full, '');
+  const time = new Date(Date.now() - secondsAgo * 1000);
+  utimesSync(full, time, time);
+}
+
+function aBuiltClient() {
+  root = mkdtempSync(join(tmpdir(), 'client-build-'));
+  file('client/app/page.tsx', 60);
+  file('contracts/src/events.ts', 60);
+  file('client/.next/standalone/client/server.js', 30);
+  file('client/.next/BUILD_ID', 30);
+  return join(root, 'client');
+}
+
+describe('the client build of npm start', () => {
+  it('when nothing changed since the build, then it is used as it is', () => {
+    expect(clientBuildIsFresh(aBuiltClient())).toBe(true);
+  });
+
+  it("when the client's or the contract package's sources changed since, then it is built again", () => {
+    const client = aBuiltClient();
+    file('client/app/page.tsx', 0);
+    expect(clientBuildIsFresh(client)).toBe(false);
+    const again = aBuiltClient();
+    file('contracts/src/events.ts', 0);
+    expect(clientBuildIsFresh(again)).toBe(false);
+  });
+
+  it('when there is no build yet, then it is built', () => {
+    const client = aBuiltClient();
+    rmSync(join(client, '.next'), { recursive: true });
+    expect(clientBuildIsFresh(client)).toBe(false);
+  });
+});
