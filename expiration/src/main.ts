@@ -2,7 +2,7 @@ import { createServiceContext, exitOnStartupFailure, runService } from '@ticketi
 import { createApp } from './app.js';
 import { loadExpirationConfig } from './config.js';
 import { migrationsFolder } from './db/migrations-folder.js';
-import { publishExpirationComplete } from './events/expiration-complete-publisher.js';
+import { expireOrder } from './jobs/expire-order.js';
 import { listeners } from './events/listeners.js';
 import { ExpiryQueue, attachQueue } from './expiry-queue.js';
 
@@ -12,7 +12,7 @@ try {
   const queue = new ExpiryQueue(service);
   await queue.start();
   attachQueue(service, queue);
-  await queue.work(publishExpirationComplete);
+  await queue.work(expireOrder);
   await runService(service, createApp(service), listeners(queue));
 } catch (err) {
   exitOnStartupFailure(err);

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { PgBoss } from 'pg-boss';
 import { afterEach, describe, expect, it } from 'vitest';
-import { publishExpirationComplete } from '../src/events/expiration-complete-publisher.js';
+import { expireOrder } from '../src/jobs/expire-order.js';
 import { EXPIRY_QUEUE } from '../src/expiry-queue.js';
 import {
   completions,
@@ -142,7 +142,7 @@ describe('expiration: order.created schedules expiration.complete', () => {
       let runs = 0;
       await t.queue.work(async (tx, id) => {
         runs++;
-        await publishExpirationComplete(tx, id);
+        await expireOrder(tx, id);
         if (runs === 1) await other.fail(EXPIRY_QUEUE, id);
       });
       await t.queue.schedule(orderId, inMs(-1));

@@ -2,7 +2,7 @@ import { createTestService, type TestBus, type TestDatabase } from '@ticketing/t
 import supertest from 'supertest';
 import { createApp } from '../src/app.js';
 import { migrationsFolder } from '../src/db/migrations-folder.js';
-import { publishExpirationComplete } from '../src/events/expiration-complete-publisher.js';
+import { expireOrder } from '../src/jobs/expire-order.js';
 import { listeners } from '../src/events/listeners.js';
 import { ExpiryQueue, attachQueue } from '../src/expiry-queue.js';
 
@@ -27,7 +27,7 @@ export async function startExpiration(options: StartOptions = {}) {
   attachQueue(t.service, queue);
   try {
     await queue.start();
-    if (options.work !== false) await queue.work(publishExpirationComplete);
+    if (options.work !== false) await queue.work(expireOrder);
   } catch (err) {
     await t.close();
     throw err;
