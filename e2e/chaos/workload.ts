@@ -192,4 +192,5 @@ function pick<T>(items: T[], n: number): T[] {
   return copy.slice(0, n);
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// A deadline already past means no wait (a negative delay is a warning since Node 23).
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
