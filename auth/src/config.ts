@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { baseConfigSchema, loadConfig, type ServiceContext } from '@ticketing/common';
+import { baseConfigSchema, type ServiceContext } from '@ticketing/common';
 import { z } from 'zod';
 
 const isEd25519PrivateKey = (pem: string) => {
@@ -35,8 +35,7 @@ export const configSchema = baseConfigSchema
     when: (payload) => payload.issues.length === 0, // only worth saying once both keys are valid
   });
 
-export type Config = ReturnType<typeof loadAuthConfig>;
-export const loadAuthConfig = (env?: Record<string, string | undefined>) => loadConfig(configSchema, env);
-
+/** The service's settings, read once at start (`loadConfig(configSchema)` in main.ts). */
+export type Config = z.infer<typeof configSchema>;
 /** The service context, with the auth service's own settings. */
 export type AuthService = ServiceContext<Config>;

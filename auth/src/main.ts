@@ -1,6 +1,6 @@
-import { createServiceContext, exitOnStartupFailure, runService } from '@ticketing/common';
+import { createServiceContext, exitOnStartupFailure, loadConfig, runService } from '@ticketing/common';
 import { createApp } from './app.js';
-import { loadAuthConfig } from './config.js';
+import { configSchema } from './config.js';
 import { migrationsFolder } from './db/migrations-folder.js';
 import { listeners } from './events/listeners.js';
 import { pruneExpiredFailures } from './signin-limit.js';
@@ -9,7 +9,7 @@ import { pruneExpiredFailures } from './signin-limit.js';
 const PRUNE_INTERVAL_MS = 10 * 60 * 1000;
 
 try {
-  const config = loadAuthConfig();
+  const config = loadConfig(configSchema);
   const service = await createServiceContext({ name: 'auth', config, migrationsFolder, processMetrics: true });
   const app = await createApp(service);
   await runService(service, app, listeners);

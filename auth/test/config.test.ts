@@ -1,8 +1,8 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { ConfigError } from '@ticketing/common';
+import { ConfigError, loadConfig } from '@ticketing/common';
 import { testKeys } from '@ticketing/testkit';
 import { describe, expect, it } from 'vitest';
-import { loadAuthConfig } from '../src/config.js';
+import { configSchema } from '../src/config.js';
 
 const base = {
   PORT: '3001',
@@ -13,7 +13,7 @@ const base = {
 
 const problemsWith = (env: Record<string, string | undefined>) => {
   try {
-    loadAuthConfig(env);
+    loadConfig(configSchema, env);
     return [];
   } catch (err) {
     if (err instanceof ConfigError) return err.problems;
@@ -31,14 +31,14 @@ const otherKeys = {
 
 describe('auth configuration', () => {
   it('when the key pair is a matching Ed25519 pair, then it loads with the private key', () => {
-    const config = loadAuthConfig(base);
+    const config = loadConfig(configSchema, base);
 
     expect(config.JWT_PRIVATE_KEY).toBe(testKeys.privateKeyPem);
     expect(config.NODE_ENV).toBe('development');
   });
 
   it('when the private key arrives with literal "\\n" (one-line env var), then it is restored', () => {
-    const config = loadAuthConfig({ ...base, JWT_PRIVATE_KEY: testKeys.privateKeyPem.replace(/\n/g, '\\n') });
+    const config = loadConfig(configSchema, { ...base, JWT_PRIVATE_KEY: testKeys.privateKeyPem.replace(/\n/g, '\\n') });
 
     expect(config.JWT_PRIVATE_KEY).toBe(testKeys.privateKeyPem);
   });

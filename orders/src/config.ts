@@ -1,4 +1,4 @@
-import { baseConfigSchema, loadConfig, type ServiceContext } from '@ticketing/common';
+import { baseConfigSchema, type ServiceContext } from '@ticketing/common';
 import { z } from 'zod';
 
 export const DEFAULT_EXPIRATION_WINDOW_SECONDS = 15 * 60;
@@ -13,8 +13,7 @@ export const configSchema = baseConfigSchema.extend({
     .default(DEFAULT_EXPIRATION_WINDOW_SECONDS),
 });
 
-export type Config = ReturnType<typeof loadOrdersConfig>;
-export const loadOrdersConfig = (env?: Record<string, string | undefined>) => loadConfig(configSchema, env);
-
+/** The service's settings, read once at start (`loadConfig(configSchema)` in main.ts). */
+export type Config = z.infer<typeof configSchema>;
 /** The service context, with the orders service's own settings. */
 export type OrdersService = ServiceContext<Config>;

@@ -1,11 +1,11 @@
-import { createServiceContext, exitOnStartupFailure, runService } from '@ticketing/common';
+import { createServiceContext, exitOnStartupFailure, loadConfig, runService } from '@ticketing/common';
 import { createApp } from './app.js';
-import { loadOrdersConfig } from './config.js';
+import { configSchema } from './config.js';
 import { migrationsFolder } from './db/migrations-folder.js';
 import { listeners } from './events/listeners.js';
 
 try {
-  const config = loadOrdersConfig();
+  const config = loadConfig(configSchema);
   const service = await createServiceContext({ name: 'orders', config, migrationsFolder, processMetrics: true });
   await runService(service, createApp(service), listeners);
 } catch (err) {

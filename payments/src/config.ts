@@ -1,4 +1,4 @@
-import { baseConfigSchema, loadConfig, type ServiceContext } from '@ticketing/common';
+import { baseConfigSchema, type ServiceContext } from '@ticketing/common';
 import { z } from 'zod';
 
 export const configSchema = baseConfigSchema.extend({
@@ -37,8 +37,7 @@ export const configSchema = baseConfigSchema.extend({
     .default(0),
 });
 
-export type Config = ReturnType<typeof loadPaymentsConfig>;
-export const loadPaymentsConfig = (env?: Record<string, string | undefined>) => loadConfig(configSchema, env);
-
+/** The service's settings, read once at start (`loadConfig(configSchema)` in main.ts). */
+export type Config = z.infer<typeof configSchema>;
 /** The service context, with the payments service's own settings. */
 export type PaymentsService = ServiceContext<Config>;

@@ -1,7 +1,7 @@
-import { ConfigError } from '@ticketing/common';
+import { ConfigError, loadConfig } from '@ticketing/common';
 import { testKeys } from '@ticketing/testkit';
 import { describe, expect, it } from 'vitest';
-import { loadPaymentsConfig } from '../src/config.js';
+import { configSchema } from '../src/config.js';
 import { chooseProvider } from '../src/providers/choose-provider.js';
 import { stripeEndpoint } from '../src/providers/stripe-provider.js';
 
@@ -13,7 +13,7 @@ const base = {
 
 function problemsOf(env: Record<string, string>) {
   try {
-    loadPaymentsConfig({ ...base, ...env });
+    loadConfig(configSchema, { ...base, ...env });
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as ConfigError).problems;
@@ -23,15 +23,15 @@ function problemsOf(env: Record<string, string>) {
 
 describe('payments configuration', () => {
   it('when no Stripe setting is given, then the sandbox provider is chosen', () => {
-    const config = loadPaymentsConfig(base);
+    const config = loadConfig(configSchema, base);
 
     expect(config.STRIPE_SECRET_KEY).toBeUndefined();
     expect(chooseProvider(config).name).toBe('sandbox');
   });
 
   it('when SANDBOX_CHARGE_LATENCY_MS is not given, then sandbox charges take no added time (0)', () => {
-    expect(loadPaymentsConfig(base).SANDBOX_CHARGE_LATENCY_MS).toBe(0);
-    expect(loadPaymentsConfig({ ...base, SANDBOX_CHARGE_LATENCY_MS: '800' }).SANDBOX_CHARGE_LATENCY_MS).toBe(800);
+    expect(loadConfig(configSchema, base).SANDBOX_CHARGE_LATENCY_MS).toBe(0);
+    expect(loadConfig(configSchema, { ...base, SANDBOX_CHARGE_LATENCY_MS: '800' }).SANDBOX_CHARGE_LATENCY_MS).toBe(800);
   });
 
   it.each(['-1', '1.5', 'soon', '60001'])('when SANDBOX_CHARGE_LATENCY_MS is %j, then start-up fails naming it', (value) => {
@@ -39,18 +39,18 @@ describe('payments configuration', () => {
   });
 
   it('when STRIPE_SECRET_KEY is empty, then it counts as unset (sandbox)', () => {
-    expect(chooseProvider(loadPaymentsConfig({ ...base, STRIPE_SECRET_KEY: '' })).name).toBe('sandbox');
+    expect(chooseProvider(loadConfig(configSchema, { ...base, STRIPE_SECRET_KEY: '' })).name).toBe('sandbox');
   });
 
   it('when STRIPE_SECRET_KEY is set, then the stripe provider is chosen, retrying twice by default', () => {
-    const config = loadPaymentsConfig({ ...base, STRIPE_SECRET_KEY: 'sk_test_abc123' });
+    const config = loadConfig(configSchema, { ...base, STRIPE_SECRET_KEY: 'sk_test_abc123' });
 
     expect(chooseProvider(config).name).toBe('stripe');
     expect(config.STRIPE_MAX_NETWORK_RETRIES).toBe(2);
   });
 
   it('when a restricted key (rk_) is given, then it is accepted', () => {
-    expect(chooseProvider(loadPaymentsConfig({ ...base, STRIPE_SECRET_KEY: 'rk_live_abc' })).name).toBe('stripe');
+    expect(chooseProvider(loadConfig(configSchema, { ...base, STRIPE_SECRET_KEY: 'rk_live_abc' })).name).toBe('stripe');
   });
 
   it('when the key is a publishable key, then start-up fails naming STRIPE_SECRET_KEY', () => {
@@ -76,7 +76,7 @@ describe('payments configuration', () => {
     ['https://stripe-mock.internal:8443/', { host: 'stripe-mock.internal', port: 8443, protocol: 'https' }],
     ['http://[::1]:12111', { host: '::1', port: 12111, protocol: 'http' }],
   ])('when STRIPE_API_URL is %s, then the SDK gets %o', (url, endpoint) => {
-    expect(loadPaymentsConfig({ ...base, STRIPE_API_URL: url }).STRIPE_API_URL).toBe(url);
+    expect(loadConfig(configSchema, { ...base, STRIPE_API_URL: url }).STRIPE_API_URL).toBe(url);
     expect(stripeEndpoint(url)).toEqual(endpoint);
   });
 });
