@@ -1,12 +1,21 @@
 import { createServiceApp, createSessionSigner } from '@ticketing/common';
+import { Router } from 'express';
 import type { AuthService } from './config.js';
-import { authRoutes } from './routes/index.js';
+import { currentUserRoute } from './routes/current-user.js';
+import { signinRoute } from './routes/signin.js';
+import { signoutRoute } from './routes/signout.js';
+import { signupRoute } from './routes/signup.js';
 
 /**
- * The auth HTTP app, without listening: tests drive it with supertest. Async because the
- * signing key is imported once here (a bad key fails at start, not at the first signin).
+ * The auth HTTP app, without listening (tests drive it with supertest): its route table. Async
+ * because the signing key is imported once here (a bad key fails at start, not at the first signin).
  */
 export async function createApp(service: AuthService) {
   const sign = await createSessionSigner(service.config.JWT_PRIVATE_KEY);
-  return createServiceApp(service, authRoutes(service, sign));
+  const routes = Router()
+    .post('/api/users/signup', signupRoute(service, sign))
+    .post('/api/users/signin', signinRoute(service, sign))
+    .post('/api/users/signout', signoutRoute(service))
+    .get('/api/users/currentuser', currentUserRoute());
+  return createServiceApp(service, routes);
 }

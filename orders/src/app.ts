@@ -1,8 +1,17 @@
-import { createServiceApp } from '@ticketing/common';
+import { createServiceApp, requireAuth } from '@ticketing/common';
+import { Router } from 'express';
 import type { OrdersService } from './config.js';
-import { ordersRoutes } from './routes/index.js';
+import { cancelOrderRoute } from './routes/cancel-order.js';
+import { createOrderRoute } from './routes/create-order.js';
+import { listOrdersRoute } from './routes/list-orders.js';
+import { showOrderRoute } from './routes/show-order.js';
 
-/** The orders HTTP app, without listening: tests drive it with supertest. */
+/** The orders HTTP app, without listening (tests drive it with supertest): its route table. */
 export function createApp(service: OrdersService) {
-  return createServiceApp(service, ordersRoutes(service));
+  const routes = Router()
+    .post('/api/orders', requireAuth, createOrderRoute(service))
+    .get('/api/orders', requireAuth, listOrdersRoute(service))
+    .get('/api/orders/:id', requireAuth, showOrderRoute(service))
+    .delete('/api/orders/:id', requireAuth, cancelOrderRoute(service));
+  return createServiceApp(service, routes);
 }

@@ -1,10 +1,12 @@
-import { createServiceApp } from '@ticketing/common';
+import { createServiceApp, requireAuth } from '@ticketing/common';
+import { Router } from 'express';
 import type { PaymentsService } from './config.js';
 import { chooseProvider } from './providers/choose-provider.js';
 import type { PaymentProvider } from './providers/payment-provider.js';
-import { paymentsRoutes } from './routes/index.js';
+import { createPaymentRoute } from './routes/create-payment.js';
 
-/** The payments HTTP app, without listening: tests drive it with supertest. */
+/** The payments HTTP app, without listening (tests drive it with supertest): its route table. */
 export function createApp(service: PaymentsService, provider: PaymentProvider = chooseProvider(service.config, service.logger)) {
-  return createServiceApp(service, paymentsRoutes(service, provider));
+  const routes = Router().post('/api/payments', requireAuth, createPaymentRoute(service, provider));
+  return createServiceApp(service, routes);
 }

@@ -1,7 +1,17 @@
-import { createServiceApp, type ServiceContext } from '@ticketing/common';
-import { ticketsRoutes } from './routes/index.js';
+import { createServiceApp, requireAuth } from '@ticketing/common';
+import { Router } from 'express';
+import type { TicketsService } from './config.js';
+import { createTicketRoute } from './routes/create-ticket.js';
+import { listTicketsRoute } from './routes/list-tickets.js';
+import { showTicketRoute } from './routes/show-ticket.js';
+import { updateTicketRoute } from './routes/update-ticket.js';
 
-/** The tickets HTTP app, without listening: tests drive it with supertest. */
-export function createApp(service: ServiceContext) {
-  return createServiceApp(service, ticketsRoutes(service));
+/** The tickets HTTP app, without listening (tests drive it with supertest): its route table. */
+export function createApp(service: TicketsService) {
+  const routes = Router()
+    .post('/api/tickets', requireAuth, createTicketRoute(service))
+    .get('/api/tickets', listTicketsRoute(service))
+    .get('/api/tickets/:id', showTicketRoute(service))
+    .put('/api/tickets/:id', requireAuth, updateTicketRoute(service));
+  return createServiceApp(service, routes);
 }

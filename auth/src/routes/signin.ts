@@ -1,6 +1,6 @@
 import { badRequest, parseBody, type SessionSigner } from '@ticketing/common';
 import { eq } from 'drizzle-orm';
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { AuthService } from '../config.js';
 import { users } from '../db/schema.js';
 import { verifyPassword } from '../password.js';
@@ -10,9 +10,9 @@ import { userView } from '../user-view.js';
 import { credentials } from './credentials.js';
 
 /** POST /api/users/signin: checks the password and signs the user in. */
-export function signinRoute(service: AuthService, sign: SessionSigner) {
+export function signinRoute(service: AuthService, sign: SessionSigner): RequestHandler {
   const { db } = service.database;
-  return Router().post('/api/users/signin', async (req, res) => {
+  return async (req, res) => {
     const { email, password } = parseBody(req, credentials);
     await admitSigninAttempt(service, email); // 429 once locked, even for the right password
     const [found] = await db.select().from(users).where(eq(users.email, email));
@@ -23,5 +23,5 @@ export function signinRoute(service: AuthService, sign: SessionSigner) {
     const user = userView(found);
     setSessionCookie(res, service.config, await sign(user));
     res.json(user);
-  });
+  };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { badRequest, parseBody, type SessionSigner } from '@ticketing/common';
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { AuthService } from '../config.js';
 import { users } from '../db/schema.js';
 import { hashPassword } from '../password.js';
@@ -9,8 +9,8 @@ import { userView } from '../user-view.js';
 import { credentials } from './credentials.js';
 
 /** POST /api/users/signup: creates an account and signs it in. */
-export function signupRoute(service: AuthService, sign: SessionSigner) {
-  return Router().post('/api/users/signup', async (req, res) => {
+export function signupRoute(service: AuthService, sign: SessionSigner): RequestHandler {
+  return async (req, res) => {
     const { email, password } = parseBody(req, credentials);
     const passwordHash = await hashPassword(password);
     // The unique index decides, so two simultaneous signups cannot both win.
@@ -23,5 +23,5 @@ export function signupRoute(service: AuthService, sign: SessionSigner) {
     const user = userView(created);
     setSessionCookie(res, service.config, await sign(user));
     res.status(201).json(user);
-  });
+  };
 }

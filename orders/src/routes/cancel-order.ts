@@ -1,12 +1,12 @@
-import { badRequest, notFound, parseId, requireAuth, userOf } from '@ticketing/common';
+import { badRequest, notFound, parseId, userOf } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { OrdersService } from '../config.js';
 import { cancelOrder, lockOrder } from '../order-changes.js';
 
 /** DELETE /api/orders/:id: the buyer gives up a reservation; the ticket is free again. */
-export function cancelOrderRoute(service: OrdersService) {
-  return Router().delete('/api/orders/:id', requireAuth, async (req, res) => {
+export function cancelOrderRoute(service: OrdersService): RequestHandler {
+  return async (req, res) => {
     const id = parseId(req.params.id, 'Order not found');
     await service.transaction(async (tx) => {
       const order = await lockOrder(tx, id);
@@ -17,5 +17,5 @@ export function cancelOrderRoute(service: OrdersService) {
       await cancelOrder(tx, order);
     });
     res.status(204).end();
-  });
+  };
 }

@@ -9,7 +9,7 @@ import {
 } from '@ticketing/common';
 import { OrderStatus, type OrderInput } from '@ticketing/contracts';
 import { eq } from 'drizzle-orm';
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { OrdersService } from '../config.js';
 import { ONE_LIVE_ORDER_PER_TICKET, orders, tickets } from '../db/schema.js';
@@ -22,8 +22,8 @@ const orderInput = z.object({
 }) satisfies z.ZodType<OrderInput>;
 
 /** POST /api/orders: a signed-in user reserves a ticket until the order expires or is paid. */
-export function createOrderRoute(service: OrdersService) {
-  return Router().post('/api/orders', requireAuth, async (req, res) => {
+export function createOrderRoute(service: OrdersService): RequestHandler {
+  return async (req, res) => {
     const { ticketId } = parseBody(req, orderInput);
     const expiresAt = new Date(Date.now() + service.config.EXPIRATION_WINDOW_SECONDS * 1000);
     try {
@@ -51,5 +51,5 @@ export function createOrderRoute(service: OrdersService) {
       if (isUniqueViolation(err, ONE_LIVE_ORDER_PER_TICKET)) throw conflict('Ticket is already reserved');
       throw err;
     }
-  });
+  };
 }

@@ -1,13 +1,13 @@
-import { notFound, parseId, requireAuth, userOf } from '@ticketing/common';
+import { notFound, parseId, userOf } from '@ticketing/common';
 import { and, eq } from 'drizzle-orm';
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import type { OrdersService } from '../config.js';
 import { orders, tickets } from '../db/schema.js';
 import { orderView } from '../order-view.js';
 
 /** GET /api/orders/:id: one of the signed-in user's orders. */
-export function showOrderRoute(service: OrdersService) {
-  return Router().get('/api/orders/:id', requireAuth, async (req, res) => {
+export function showOrderRoute(service: OrdersService): RequestHandler {
+  return async (req, res) => {
     const id = parseId(req.params.id, 'Order not found');
     const [row] = await service.database.db
       .select()
@@ -17,5 +17,5 @@ export function showOrderRoute(service: OrdersService) {
       .where(and(eq(orders.id, id), eq(orders.userId, userOf(req).id)));
     if (!row) throw notFound('Order not found');
     res.json(orderView(row.orders, row.tickets));
-  });
+  };
 }

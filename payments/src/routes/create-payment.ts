@@ -13,7 +13,7 @@ import {
 } from '@ticketing/common';
 import { OrderStatus, type Payment, type PaymentInput } from '@ticketing/contracts';
 import { eq } from 'drizzle-orm';
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { PaymentsService } from '../config.js';
 import { ONE_PAYMENT_PER_ORDER, orders, payments, type Order } from '../db/schema.js';
@@ -48,8 +48,8 @@ class CancelledMeanwhile extends Error {}
  * unique order id decides which of two concurrent payments is recorded, and a losing charge
  * made with another card is refunded.
  */
-export function createPaymentRoute(service: PaymentsService, provider: PaymentProvider) {
-  return Router().post('/api/payments', requireAuth, async (req, res) => {
+export function createPaymentRoute(service: PaymentsService, provider: PaymentProvider): RequestHandler {
+  return async (req, res) => {
     const { orderId, token } = parseBody(req, paymentInput);
     const [order] = await service.database.db.select().from(orders).where(eq(orders.id, orderId));
     // Someone else's order is "not found" too: its existence is not theirs to learn.
@@ -102,7 +102,7 @@ export function createPaymentRoute(service: PaymentsService, provider: PaymentPr
     }
     req.log.info({ orderId, paymentId: payment.id, provider: provider.name }, 'payment recorded');
     res.status(201).json({ id: payment.id, orderId: payment.orderId } satisfies Payment);
-  });
+  };
 }
 
 /** The order's own state decides first; the deadline holds even before order.cancelled arrives. */

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { enqueueEvent, parseBody, requireAuth, toCents, userOf, type ServiceContext } from '@ticketing/common';
-import { Router } from 'express';
+import { enqueueEvent, parseBody, toCents, userOf, type ServiceContext } from '@ticketing/common';
+import type { RequestHandler } from 'express';
 import { tickets } from '../db/schema.js';
 import { ticketView } from '../ticket-view.js';
 import { ticketInput } from './ticket-input.js';
 
 /** POST /api/tickets: a signed-in user puts a ticket up for sale. */
-export function createTicketRoute(service: ServiceContext) {
-  return Router().post('/api/tickets', requireAuth, async (req, res) => {
+export function createTicketRoute(service: ServiceContext): RequestHandler {
+  return async (req, res) => {
     const { title, price } = parseBody(req, ticketInput);
     const ticket = await service.transaction(async (tx) => {
       const [created] = await tx
@@ -25,5 +25,5 @@ export function createTicketRoute(service: ServiceContext) {
       return view;
     });
     res.status(201).json(ticket);
-  });
+  };
 }

@@ -1,6 +1,6 @@
 import { parseOrThrow, type ServiceContext } from '@ticketing/common';
 import { and, desc, isNull, lt, sql } from 'drizzle-orm';
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { tickets } from '../db/schema.js';
 import { ticketView } from '../ticket-view.js';
@@ -29,7 +29,7 @@ const listQuery = z.object({
 });
 
 /** GET /api/tickets: tickets for sale (not reserved), newest first, with a `Link` to the next page. */
-export function listTicketsRoute(service: ServiceContext) {
+export function listTicketsRoute(service: ServiceContext): RequestHandler {
   // Prepared once: the hottest read skips building its SQL, and PostgreSQL parsing and
   // planning it, on every request.
   const page = (name: string, afterCursor: boolean) =>
@@ -43,7 +43,7 @@ export function listTicketsRoute(service: ServiceContext) {
   const firstPage = page('tickets_first_page', false);
   const nextPage = page('tickets_next_page', true);
 
-  return Router().get('/api/tickets', async (req, res) => {
+  return async (req, res) => {
     const { limit = DEFAULT_LIMIT, cursor } = parseOrThrow(listQuery, req.query);
     const rows = cursor
       ? await nextPage.execute({ cursor, limit: limit + 1 })
@@ -54,5 +54,5 @@ export function listTicketsRoute(service: ServiceContext) {
       res.set('Link', `<${next}>; rel="next"`);
     }
     res.json(page.map(ticketView));
-  });
+  };
 }

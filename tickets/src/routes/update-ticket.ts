@@ -11,14 +11,14 @@ import {
   type ServiceContext,
 } from '@ticketing/common';
 import { eq } from 'drizzle-orm';
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { tickets } from '../db/schema.js';
 import { ticketView } from '../ticket-view.js';
 import { ticketInput } from './ticket-input.js';
 
 /** PUT /api/tickets/:id: the owner edits a ticket that no order holds. */
-export function updateTicketRoute(service: ServiceContext) {
-  return Router().put('/api/tickets/:id', requireAuth, async (req, res) => {
+export function updateTicketRoute(service: ServiceContext): RequestHandler {
+  return async (req, res) => {
     const id = parseId(req.params.id, 'Ticket not found');
     const { title, price } = parseBody(req, ticketInput);
     const ticket = await service.transaction(async (tx) => {
@@ -37,5 +37,5 @@ export function updateTicketRoute(service: ServiceContext) {
       return view;
     });
     res.json(ticket);
-  });
+  };
 }
