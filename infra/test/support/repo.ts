@@ -22,14 +22,12 @@ export function services(): string[] {
 /** Everything that gets an image: the services and the web client. */
 export const imagedWorkspaces = () => [...services(), 'client'];
 
-/** The `/api/<resource>` prefixes a service's routes answer, e.g. tickets -> ['/api/tickets']. */
+/** The `/api/<resource>` prefixes of a service's route table (its app.ts), e.g. tickets -> ['/api/tickets']. */
 export function apiPrefixes(service: string): string[] {
-  const dir = join(repoRoot, service, 'src', 'routes');
-  if (!existsSync(dir)) return [];
+  const app = join(repoRoot, service, 'src', 'app.ts');
+  if (!existsSync(app)) return [];
   const prefixes = new Set<string>();
-  for (const file of readdirSync(dir)) {
-    for (const m of readFileSync(join(dir, file), 'utf8').matchAll(/['"`](\/api\/[a-z-]+)/g)) prefixes.add(m[1]!);
-  }
+  for (const m of readFileSync(app, 'utf8').matchAll(/['"`](\/api\/[a-z-]+)/g)) prefixes.add(m[1]!);
   return [...prefixes].sort();
 }
 
