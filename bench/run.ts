@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { busDefaults } from '@ticketing/contracts';
 import { ApiUser, at } from '@ticketing/testkit/api-user';
 import { BareServer, RawJetStream } from './baselines.js';
 import { config } from './config.js';
@@ -22,7 +23,7 @@ import { scale } from './scale.js';
 import { now, sleep } from './stats.js';
 import { BenchSystem, resultsDir, systemSettings } from './system.js';
 
-const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const natsUrl = process.env.NATS_URL ?? busDefaults.url;
 const runId = randomBytes(4).toString('hex').toUpperCase();
 const log = (line: string) => process.stderr.write(`bench | ${line}\n`);
 

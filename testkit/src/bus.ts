@@ -1,8 +1,9 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { busDefaults } from '@ticketing/contracts';
 import { uniqueSuffix } from './unique-suffix.js';
 
-export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+export const NATS_URL = process.env.NATS_URL ?? busDefaults.url;
 
 export interface TestBus {
   env: { NATS_URL: string; NATS_STREAM: string; NATS_SUBJECT_PREFIX: string };
