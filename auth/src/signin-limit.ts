@@ -1,4 +1,4 @@
-import { advisoryLocks, tooManyRequests, type Db, type ServiceContext } from '@ticketing/common';
+import { advisoryLocks, PeriodicWorker, tooManyRequests, type Db, type ServiceContext } from '@ticketing/common';
 import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
 import { signinFailures } from './db/schema.js';
 
@@ -44,8 +44,15 @@ export async function clearFailures(db: Db, email: string): Promise<void> {
   await db.delete(signinFailures).where(eq(signinFailures.email, email));
 }
 
-/** Failures older than the window no longer count; main.ts deletes them now and then. */
+/** Failures older than the window no longer count: they are deleted now and then. */
 export async function pruneExpiredFailures(db: Db): Promise<number> {
   const result = await db.delete(signinFailures).where(lt(signinFailures.attemptedAt, windowStart));
   return result.rowCount ?? 0;
 }
+
+/** Deletes expired failures every 10 minutes, so emails nobody retries leave nothing behind. */
+export const signinFailurePruning = (service: ServiceContext) =>
+  new PeriodicWorker('signinFailurePruning', () => pruneExpiredFailures(service.database.db), {
+    intervalMs: 10 * 60 * 1000,
+    logger: service.logger,
+  });

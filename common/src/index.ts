@@ -41,9 +41,10 @@ export { inbox, outbox } from './db/messaging-tables.js';
 export { isUniqueViolation } from './db/errors.js';
 export { enqueueEvent } from './outbox/enqueue.js';
 
-// A service's life: context, HTTP app and server, start and graceful stop
+// A service's life: context, HTTP app and server, workers, start and graceful stop
 export { createServiceContext, type ServiceContext } from './service/context.js';
 export { createServiceApp } from './service/create-app.js';
 export { createHttpServer } from './service/http-server.js';
 export { type Logger } from './service/logger.js';
-export { exitOnStartupFailure, runService } from './service/run-service.js';
+export { runService, startService, type ServiceDefinition, type ServiceParts } from './service/run-service.js';
+export { attachWorker, PeriodicWorker, type Worker } from './service/worker.js';

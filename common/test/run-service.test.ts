@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runService } from '../src/service/run-service.js';
+import { startService } from '../src/service/run-service.js';
 import { createTestService, type TestService } from '@ticketing/testkit';
 import type { BaseConfig } from '../src/config/env.js';
 import { migrationsFolder } from './fixtures/service.js';
@@ -20,8 +20,8 @@ afterAll(async () => {
   await new Promise<void>((resolve) => taken.close(() => resolve()));
 });
 
-describe('runService', () => {
+describe('startService', () => {
   it('when its port is already taken, then starting fails with the reason instead of running without HTTP', async () => {
-    await expect(runService(t.service, express(), [])).rejects.toThrow(/EADDRINUSE/);
+    await expect(startService(t.service, { app: express(), listeners: [], workers: [] })).rejects.toThrow(/EADDRINUSE/);
   });
 });

@@ -1,4 +1,4 @@
-import { type ServiceContext, type Tx } from '@ticketing/common';
+import { type ServiceContext, type Tx, type Worker } from '@ticketing/common';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { PgBoss, type Db, type JobWithMetadata, type QueueOptions } from 'pg-boss';
 import { movePgBoss10Jobs, setAsidePgBoss10 } from './pg-boss-10-upgrade.js';
@@ -24,13 +24,15 @@ export interface ExpiryJob {
 export type ExpiryHandler = (tx: Tx, orderId: string) => Promise<void>;
 
 export interface ExpiryQueueOptions {
+  /** What runs each due job; without it this replica only schedules jobs and runs none. */
+  handler?: ExpiryHandler;
   /** How often an idle worker looks for due jobs; also the most a job runs late. */
   pollingIntervalSeconds: number;
   /** Due jobs fetched (and handled one by one) per poll. */
   batchSize: number;
 }
 
-const defaultOptions: ExpiryQueueOptions = { pollingIntervalSeconds: 0.5, batchSize: 50 };
+const defaultOptions: Required<Omit<ExpiryQueueOptions, 'handler'>> = { pollingIntervalSeconds: 0.5, batchSize: 50 };
 
 /**
  * Stored on the queue (pg-boss reads them when a job is inserted). A failed job is retried
@@ -49,7 +51,9 @@ const queueOptions: QueueOptions = {
 /** PostgreSQL's "deadlock detected". */
 const DEADLOCK = '40P01';
 
-export class ExpiryQueue {
+/** The service's one worker: `runService` starts it before the listeners that schedule its jobs. */
+export class ExpiryQueue implements Worker {
+  readonly name = 'expiryQueue';
   private readonly boss: PgBoss;
   private readonly options: ExpiryQueueOptions;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -89,8 +93,9 @@ export class ExpiryQueue {
   }
 
   /**
-   * Installs or migrates pg-boss's schema and creates the queue (both safe with replicas racing).
-   * The first start on a pg-boss 10 database moves its jobs over (see pg-boss-10-upgrade.ts).
+   * Installs or migrates pg-boss's schema and creates the queue (both safe with replicas racing),
+   * then starts the worker if there is a handler. The first start on a pg-boss 10 database moves
+   * its jobs over (see pg-boss-10-upgrade.ts).
    */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error(`expiry queue cannot start: it is ${this.state}`);
@@ -101,6 +106,7 @@ export class ExpiryQueue {
     const moved = await movePgBoss10Jobs(database, EXPIRY_QUEUE);
     if (moved !== undefined) logger.info({ jobs: moved }, 'expiry jobs moved over from pg-boss 10');
     this.state = 'running';
+    if (this.options.handler) await this.work(this.options.handler);
   }
 
   /**
@@ -231,14 +237,4 @@ export class ExpiryQueue {
     })();
     return this.stopping;
   }
-}
-
-/**
- * Ties the queue into the service's life: `/readyz` fails while the queue is not running, and
- * closing the service stops the queue (finishing the batch in hand) before the relay's last
- * pass and before the database pool ends.
- */
-export function attachQueue(service: ServiceContext, queue: ExpiryQueue) {
-  service.readinessChecks.expiryQueue = () => queue.running;
-  service.onClose(() => queue.stop());
 }

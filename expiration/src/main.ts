@@ -1,19 +1,18 @@
-import { createServiceContext, exitOnStartupFailure, loadConfig, runService } from '@ticketing/common';
+import { runService } from '@ticketing/common';
 import { createApp } from './app.js';
 import { configSchema } from './config.js';
 import { migrationsFolder } from './db/migrations-folder.js';
-import { expireOrder } from './jobs/expire-order.js';
 import { listeners } from './events/listeners.js';
-import { ExpiryQueue, attachQueue } from './expiry-queue.js';
+import { ExpiryQueue } from './expiry-queue.js';
+import { expireOrder } from './jobs/expire-order.js';
 
-try {
-  const config = loadConfig(configSchema);
-  const service = await createServiceContext({ name: 'expiration', config, migrationsFolder, processMetrics: true });
-  const queue = new ExpiryQueue(service);
-  await queue.start();
-  attachQueue(service, queue);
-  await queue.work(expireOrder);
-  await runService(service, createApp(service), listeners(queue));
-} catch (err) {
-  exitOnStartupFailure(err);
-}
+await runService({
+  name: 'expiration',
+  configSchema,
+  migrationsFolder,
+  parts(service) {
+    // Its listener schedules an expiry job per order; the queue runs them when due.
+    const queue = new ExpiryQueue(service, { handler: expireOrder });
+    return { app: createApp(service), listeners: listeners(queue), workers: [queue] };
+  },
+});

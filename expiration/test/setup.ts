@@ -1,10 +1,11 @@
+import { attachWorker } from '@ticketing/common';
 import { createTestService, type TestBus, type TestDatabase } from '@ticketing/testkit';
 import supertest from 'supertest';
 import { createApp } from '../src/app.js';
 import { migrationsFolder } from '../src/db/migrations-folder.js';
 import { expireOrder } from '../src/jobs/expire-order.js';
 import { listeners } from '../src/events/listeners.js';
-import { ExpiryQueue, attachQueue } from '../src/expiry-queue.js';
+import { ExpiryQueue } from '../src/expiry-queue.js';
 
 export interface StartOptions {
   /** Another instance's database and stream: this one is then a replica of it. */
@@ -23,11 +24,10 @@ export interface StartOptions {
  */
 export async function startExpiration(options: StartOptions = {}) {
   const t = await createTestService({ name: 'expiration', migrationsFolder, shared: options.shared, logger: options.logger, env: options.env });
-  const queue = new ExpiryQueue(t.service);
-  attachQueue(t.service, queue);
+  const queue = new ExpiryQueue(t.service, options.work === false ? {} : { handler: expireOrder });
+  attachWorker(t.service, queue);
   try {
     await queue.start();
-    if (options.work !== false) await queue.work(expireOrder);
   } catch (err) {
     await t.close();
     throw err;

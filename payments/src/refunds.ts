@@ -1,4 +1,4 @@
-import type { ServiceContext } from '@ticketing/common';
+import { PeriodicWorker, type ServiceContext } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
 import { and, eq, isNull } from 'drizzle-orm';
 import { orders, payments } from './db/schema.js';
@@ -12,64 +12,36 @@ import type { PaymentProvider } from './providers/payment-provider.js';
  * else's); order.cancelled then marks this service's replica cancelled, and this finds the
  * payment and refunds it.
  *
- * Like the outbox relay it works from the database on a timer, outside any transaction (a
+ * Like the outbox relay it is a periodic pass over the database, outside any transaction (a
  * slow provider holds no lock), so a crash only delays a refund: the next pass, here or on
  * another replica, does it. The idempotency key makes a refund repeated by a crash or by two
  * replicas one refund at the provider.
  */
-export class RefundSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+export const refundSweep = (service: ServiceContext, provider: PaymentProvider, intervalMs = 1000) =>
+  new PeriodicWorker('refundSweep', () => refundCancelledPayments(service, provider), { intervalMs, logger: service.logger });
 
-  constructor(
-    private readonly service: ServiceContext,
-    private readonly provider: PaymentProvider,
-    private readonly intervalMs = 1000,
-  ) {}
-
-  start() {
-    this.kick();
-    this.timer = setInterval(() => this.kick(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  kick() {
-    this.running ??= this.sweep()
-      .then(() => undefined)
-      .catch((err) => this.service.logger.warn({ err }, 'refund pass failed; will retry'))
-      .finally(() => {
-        this.running = undefined;
-      });
-  }
-
-  async stop() {
-    clearInterval(this.timer);
-    await this.running;
-  }
-
-  /** Refunds every kept payment of a cancelled order; returns how many it refunded. */
-  async sweep(): Promise<number> {
-    const due = await this.service.database.db
-      .select({ id: payments.id, orderId: payments.orderId, chargeId: payments.chargeId })
-      .from(payments)
-      .innerJoin(orders, eq(orders.id, payments.orderId))
-      .where(and(eq(orders.status, OrderStatus.Cancelled), isNull(payments.refundedAt)));
-    let refunded = 0;
-    for (const payment of due) {
-      const log = this.service.logger.child({ ...payment, provider: this.provider.name });
-      try {
-        await this.provider.refund({ chargeId: payment.chargeId, idempotencyKey: `refund-${payment.chargeId}` });
-      } catch (err) {
-        log.error({ err }, 'refund of a payment for a cancelled order failed; will retry');
-        continue;
-      }
-      await this.service.database.db
-        .update(payments)
-        .set({ refundedAt: new Date() })
-        .where(and(eq(payments.id, payment.id), isNull(payments.refundedAt)));
-      log.warn('payment for a cancelled order refunded');
-      refunded++;
+/** Refunds every kept payment of a cancelled order; returns how many it refunded. */
+export async function refundCancelledPayments(service: ServiceContext, provider: PaymentProvider): Promise<number> {
+  const due = await service.database.db
+    .select({ id: payments.id, orderId: payments.orderId, chargeId: payments.chargeId })
+    .from(payments)
+    .innerJoin(orders, eq(orders.id, payments.orderId))
+    .where(and(eq(orders.status, OrderStatus.Cancelled), isNull(payments.refundedAt)));
+  let refunded = 0;
+  for (const payment of due) {
+    const log = service.logger.child({ ...payment, provider: provider.name });
+    try {
+      await provider.refund({ chargeId: payment.chargeId, idempotencyKey: `refund-${payment.chargeId}` });
+    } catch (err) {
+      log.error({ err }, 'refund of a payment for a cancelled order failed; will retry');
+      continue;
     }
-    return refunded;
+    await service.database.db
+      .update(payments)
+      .set({ refundedAt: new Date() })
+      .where(and(eq(payments.id, payment.id), isNull(payments.refundedAt)));
+    log.warn('payment for a cancelled order refunded');
+    refunded++;
   }
+  return refunded;
 }

@@ -1,8 +1,8 @@
 import { ConfigError, loadConfig } from '@ticketing/common';
-import { testKeys } from '@ticketing/testkit';
+import { recordingLogger, testKeys } from '@ticketing/testkit';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.js';
-import { chooseProvider } from '../src/providers/choose-provider.js';
+import { chooseProvider as choose } from '../src/providers/choose-provider.js';
 import { stripeEndpoint } from '../src/providers/stripe-provider.js';
 
 const base = {
@@ -10,6 +10,8 @@ const base = {
   DATABASE_URL: 'postgres://u:p@localhost:5432/payments',
   JWT_PUBLIC_KEY: testKeys.publicKeyPem,
 };
+
+const chooseProvider = (config: Parameters<typeof choose>[0]) => choose(config, recordingLogger().logger);
 
 function problemsOf(env: Record<string, string>) {
   try {

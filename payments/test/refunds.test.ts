@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
 import type { PaymentProvider } from '../src/providers/payment-provider.js';
 import { createSandboxProvider } from '../src/providers/sandbox-provider.js';
-import { RefundSweeper } from '../src/refunds.js';
+import { refundCancelledPayments, refundSweep } from '../src/refunds.js';
 import { anOrder, cancel, complete, pay, paymentsOf, replicate, type Payments } from './helpers.js';
 import { aUser, startPayments } from './setup.js';
 
@@ -40,16 +40,15 @@ async function paidOrder() {
 describe('refunds of payments whose order was cancelled anyway', () => {
   it('when order.cancelled arrives after the payment was recorded (it raced the expiry), then the charge is refunded once and the payment marked refunded', async () => {
     const { provider, refunds } = recordingProvider();
-    const sweeper = new RefundSweeper(t.service, provider);
     const { order, payment } = await paidOrder();
 
     await cancel(t, order);
 
-    expect(await sweeper.sweep()).toBe(1);
+    expect(await refundCancelledPayments(t.service, provider)).toBe(1);
     expect(refunds).toEqual([{ chargeId: payment.chargeId, idempotencyKey: `refund-${payment.chargeId}` }]);
     const [after] = await paymentsOf(t, order.id);
     expect(after!.refundedAt).toBeInstanceOf(Date);
-    expect(await sweeper.sweep()).toBe(0);
+    expect(await refundCancelledPayments(t.service, provider)).toBe(0);
     expect(refunds).toHaveLength(1);
   });
 
@@ -59,7 +58,7 @@ describe('refunds of payments whose order was cancelled anyway', () => {
 
     await complete(t, order);
 
-    await new RefundSweeper(t.service, provider).sweep();
+    await refundCancelledPayments(t.service, provider);
     expect(refunds.filter((r) => r.chargeId === payment.chargeId)).toEqual([]);
     const [after] = await paymentsOf(t, order.id);
     expect(after!.refundedAt).toBeNull();
@@ -67,24 +66,23 @@ describe('refunds of payments whose order was cancelled anyway', () => {
 
   it('when the provider cannot refund, then the payment stays unrefunded and a later pass refunds it', async () => {
     const { provider, refunds, state } = recordingProvider();
-    const sweeper = new RefundSweeper(t.service, provider);
     const { order, payment } = await paidOrder();
     await cancel(t, order);
 
     state.failing = true;
-    await sweeper.sweep();
+    await refundCancelledPayments(t.service, provider);
     expect((await paymentsOf(t, order.id))[0]!.refundedAt).toBeNull();
 
     state.failing = false;
-    await sweeper.sweep();
+    await refundCancelledPayments(t.service, provider);
     expect(refunds.filter((r) => r.chargeId === payment.chargeId)).toHaveLength(1);
     expect((await paymentsOf(t, order.id))[0]!.refundedAt).toBeInstanceOf(Date);
   });
 
   it('when the sweeper runs on its timer, then a payment of an order cancelled later is refunded without being asked', async () => {
     const { provider, refunds } = recordingProvider();
-    const sweeper = new RefundSweeper(t.service, provider, 100);
-    sweeper.start();
+    const sweeper = refundSweep(t.service, provider, 100);
+    await sweeper.start();
     try {
       const { order, payment } = await paidOrder();
       await cancel(t, order);

@@ -5,6 +5,7 @@ import { advisoryLocks } from '../db/advisory-locks.js';
 import type { Database } from '../db/database.js';
 import { outbox } from '../db/messaging-tables.js';
 import type { Metrics } from '../service/metrics.js';
+import { PeriodicWorker } from '../service/worker.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 
@@ -28,10 +29,7 @@ export function publishOutboxRow(bus: Bus, row: OutboxRow) {
  * JetStream de-duplicates by event id.
  */
 export class OutboxRelay {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly worker: PeriodicWorker;
   private lastPrune = 0;
   private lastBacklog = 0;
 
@@ -41,32 +39,17 @@ export class OutboxRelay {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
     private readonly intervalMs = 1000,
-  ) {}
+  ) {
+    this.worker = new PeriodicWorker('outboxRelay', () => this.publishAll(), { intervalMs, logger });
+  }
 
   start() {
-    this.stopped = false;
-    this.kick();
-    this.timer = setInterval(() => this.kick(), this.intervalMs);
-    this.timer.unref();
+    return this.worker.start();
   }
 
   /** Asks for a pass soon; passes never overlap and a kick during one causes one more. */
   kick() {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.publishAll()
-      .then(() => undefined)
-      .catch((err) => this.logger.warn({ err }, 'outbox relay pass failed; will retry'))
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    this.worker.kick();
   }
 
   /**
@@ -75,7 +58,7 @@ export class OutboxRelay {
    * which case it is the one publishing.)
    */
   async flush(): Promise<number> {
-    await this.running;
+    await this.worker.idle();
     return this.publishAll({ measure: true });
   }
 
@@ -94,9 +77,7 @@ export class OutboxRelay {
   }
 
   async stop() {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+    await this.worker.stop();
     // Last pass so nothing committed before shutdown waits for the next start.
     await this.publishAll().catch((err) => this.logger.warn({ err }, 'final outbox pass failed'));
   }

@@ -1,27 +1,72 @@
 import type { Server } from 'node:http';
 import type { Express } from 'express';
+import type { z } from 'zod';
 import { startListeners, type Listener, type ListenerOptions } from '../bus/listener.js';
-import type { ServiceContext } from './context.js';
+import { loadConfig, type BaseConfig } from '../config/env.js';
+import { createServiceContext, type ServiceContext } from './context.js';
 import { createHttpServer } from './http-server.js';
+import { attachWorker, type Worker } from './worker.js';
+
+/** What a service is made of, besides what every service has (database, bus, outbox relay). */
+export interface ServiceParts {
+  /** Its HTTP API, probes included (`createServiceApp`). */
+  app: Express;
+  /** What it consumes from the bus. */
+  listeners: Listener[];
+  /** What it runs beside them: periodic passes and job queues. */
+  workers: Worker[];
+}
+
+/** A service as its main.ts declares it. */
+export interface ServiceDefinition<S extends z.ZodType<BaseConfig>> {
+  name: string;
+  configSchema: S;
+  migrationsFolder: string;
+  parts(service: ServiceContext<z.infer<S>>): ServiceParts | Promise<ServiceParts>;
+}
 
 /**
- * Starts a service for real: HTTP on its port, its listeners, the outbox relay; on SIGTERM or
- * SIGINT it stops in order (readiness off, HTTP closed after in-flight requests, consumers
- * stopped, last outbox pass, NATS drained, pool ended) and exits.
+ * A service's process, from main.ts: reads and checks its configuration, connects (migrating
+ * its database), builds its parts and starts them (see `startService`). A failure to start is
+ * one clear line on stderr and exit code 1.
  */
-export async function runService(
+export async function runService<S extends z.ZodType<BaseConfig>>(definition: ServiceDefinition<S>): Promise<void> {
+  try {
+    const config = loadConfig(definition.configSchema);
+    const service = await createServiceContext({
+      name: definition.name,
+      config,
+      migrationsFolder: definition.migrationsFolder,
+      processMetrics: true,
+    });
+    await startService(service, await definition.parts(service));
+  } catch (err) {
+    exitOnStartupFailure(err);
+  }
+}
+
+/**
+ * Starts a service for real: its workers, then its listeners (which may hand them work), the
+ * outbox relay and HTTP on its port. On SIGTERM or SIGINT it stops in order (readiness off,
+ * HTTP closed after in-flight requests, consumers stopped, workers stopped, last outbox pass,
+ * NATS drained, pool ended) and exits.
+ */
+export async function startService(
   service: ServiceContext,
-  app: Express,
-  listeners: Listener[],
+  { app, listeners, workers }: ServiceParts,
   listenerOptions?: Partial<ListenerOptions>,
 ) {
+  for (const worker of workers) {
+    attachWorker(service, worker);
+    await worker.start();
+  }
   const { logger } = service;
   const running = await startListeners(service, listeners, {
     ackWaitMs: service.config.EVENT_ACK_WAIT_SECONDS * 1000,
     maxDeliveries: service.config.EVENT_MAX_DELIVERIES,
     ...listenerOptions,
   });
-  service.relay.start();
+  await service.relay.start();
   const server: Server = createHttpServer(app);
   // A port already taken fails the start (main.ts reports it), rather than running deaf.
   await new Promise<void>((resolve, reject) => {
@@ -67,8 +112,8 @@ export async function runService(
   return server;
 }
 
-/** For main.ts: turns a start-up failure (e.g. bad configuration) into a message and exit 1. */
-export function exitOnStartupFailure(err: unknown): never {
+/** Turns a start-up failure (e.g. bad configuration) into a message and exit 1. */
+function exitOnStartupFailure(err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`Could not start: ${message}\n`);
   process.exit(1);

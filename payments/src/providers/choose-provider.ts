@@ -5,7 +5,13 @@ import { createSandboxProvider } from './sandbox-provider.js';
 import { createStripeProvider } from './stripe-provider.js';
 
 /** `stripe` when STRIPE_SECRET_KEY is set, otherwise the offline `sandbox`. */
-export function chooseProvider(config: Config, logger?: Logger): PaymentProvider {
+export function chooseProvider(config: Config, logger: Logger): PaymentProvider {
+  const provider = pick(config, logger);
+  logger.info({ provider: provider.name }, 'payment provider chosen');
+  return provider;
+}
+
+function pick(config: Config, logger: Logger): PaymentProvider {
   if (config.STRIPE_SECRET_KEY) {
     return createStripeProvider({
       secretKey: config.STRIPE_SECRET_KEY,
@@ -14,7 +20,7 @@ export function chooseProvider(config: Config, logger?: Logger): PaymentProvider
     });
   }
   if (config.NODE_ENV === 'production') {
-    logger?.warn('STRIPE_SECRET_KEY is not set: payments use the sandbox provider and take no money');
+    logger.warn('STRIPE_SECRET_KEY is not set: payments use the sandbox provider and take no money');
   }
   return createSandboxProvider({ latencyMs: config.SANDBOX_CHARGE_LATENCY_MS });
 }

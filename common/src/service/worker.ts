@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { ServiceContext } from './context.js';
+
+/**
+ * Work a service runs beside its HTTP server and its listeners: a pass on a timer (refunds,
+ * pruning) or a queue of jobs. A service declares its workers in main.ts; `runService` starts
+ * them before the listeners, makes `/readyz` fail while one is not running, and stops them on
+ * shutdown before the outbox relay's last pass and before the database pool ends.
+ */
+export interface Worker {
+  /** Its name in `/readyz` and in logs. */
+  readonly name: string;
+  start(): Promise<void>;
+  /** Finishes the work in hand; nothing of it writes after this resolves. */
+  stop(): Promise<void>;
+  /** True between `start()` and `stop()`. */
+  readonly running: boolean;
+}
+
+/** Ties a worker into the service's life: `/readyz` follows it and closing the service stops it. */
+export function attachWorker(service: ServiceContext, worker: Worker) {
+  service.readinessChecks[worker.name] = () => worker.running;
+  service.onClose(() => worker.stop());
+}
+
+export interface PeriodicOptions {
+  intervalMs: number;
+  logger: Logger;
+}
+
+/**
+ * Runs `pass` at start, every `intervalMs` and whenever `kick()` asks. Passes never overlap: a
+ * kick during one causes one more right after it. A failed pass is logged and the next one
+ * tries again, so a pass must be safe to repeat (each works from what the database holds).
+ */
+export class PeriodicWorker implements Worker {
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private again = false;
+  private state: 'new' | 'running' | 'stopped' = 'new';
+
+  constructor(
+    readonly name: string,
+    private readonly pass: () => Promise<unknown>,
+    private readonly options: PeriodicOptions,
+  ) {}
+
+  get running() {
+    return this.state === 'running';
+  }
+
+  async start() {
+    this.state = 'running';
+    this.kick();
+    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Asks for a pass soon (before `start()` too: a commit kicks the relay in tests that never start it). */
+  kick() {
+    if (this.state === 'stopped') return;
+    if (this.current) {
+      this.again = true;
+      return;
+    }
+    this.current = this.pass()
+      .then(() => undefined)
+      .catch((err) => this.options.logger.warn({ err, worker: this.name }, 'pass failed; will retry'))
+      .finally(() => {
+        this.current = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /** Resolves once no pass is under way (the one in hand and any it asked to follow). */
+  async idle() {
+    while (this.current) await this.current;
+  }
+
+  async stop() {
+    this.state = 'stopped';
+    clearInterval(this.timer);
+    await this.idle();
+  }
+}
