@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { descendants } from '@ticketing/devkit/system/process-tree';
 
 /** A process and its memory, read from /proc. */
 export interface ProcessMemory {
@@ -8,35 +9,6 @@ export interface ProcessMemory {
   rss: number;
   /** Proportional set size, in bytes: shared pages divided among the processes sharing them. */
   pss: number;
-}
-
-function parentOf(pid: number): number | undefined {
-  try {
-    // The command name may contain spaces or parentheses: the fields after the last ")" are fixed.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
-
-/** `root` and every process descended from it. */
-export function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const parent = parentOf(Number(entry));
-    if (parent === undefined) continue;
-    children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
-  }
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    found.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return found;
 }
 
 const kB = (text: string, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0) * 1024;

@@ -1,10 +1,10 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NatsServer } from '@ticketing/devkit/system/nats-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaults } from './chaos/faults.js';
 import { checkInvariants } from './chaos/invariants.js';
-import { PrivateNatsServer } from './chaos/nats-server.js';
 import { formatReport } from './chaos/report.js';
 import { runWorkload, sleep } from './chaos/workload.js';
 import { RunningSystem } from './system.js';
@@ -43,12 +43,13 @@ const CHARGE_LATENCY_MS = 800;
 const GRACE_MS = 60_000;
 
 const dir = join(fileURLToPath(new URL('..', import.meta.url)), '.test-results', 'chaos', `run-${Date.now()}`);
-let nats: PrivateNatsServer;
+let nats: NatsServer;
 let system: RunningSystem;
 
 beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
-  nats = await PrivateNatsServer.start(dir);
+  // A server of the run's own, so restarting it does not disturb the shared one other tests use.
+  nats = await NatsServer.start({ storeDir: join(dir, 'nats-store'), logFile: join(dir, 'nats-server.log') });
   system = await RunningSystem.start({
     natsUrl: nats.url,
     // Charges take a provider's round trip, so payments made at the deadline race the expiry.

@@ -1,27 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '@ticketing/devkit/free-port';
+import { startService, type ManagedProcess } from '@ticketing/devkit/system/process';
+import { repoRoot, serviceForPath, SERVICES, type ServiceName } from '@ticketing/devkit/system/services';
 import { createTestBus, createTestDatabase, testKeys, type TestBus, type TestDatabase } from '@ticketing/testkit';
 
 /**
  * The whole system for a test: every service as its own Node process (as in production),
  * each with its own database on the test PostgreSQL server, all on one real NATS server with
  * a stream and subject prefix of their own. Logs go to `.test-results/e2e/<run>/<service>.log`.
+ * The processes themselves are devkit's, as `npm start` runs them.
  */
-export const SERVICES = ['auth', 'tickets', 'orders', 'expiration', 'payments'] as const;
-export type ServiceName = (typeof SERVICES)[number];
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** Which service answers which API path, as the ingress routes it. */
-const ROUTES: [string, ServiceName][] = [
-  ['/api/users', 'auth'],
-  ['/api/tickets', 'tickets'],
-  ['/api/orders', 'orders'],
-  ['/api/payments', 'payments'],
-];
+export { SERVICES, type ServiceName };
 
 export interface SystemOptions {
   services?: readonly ServiceName[];
@@ -32,14 +21,14 @@ export interface SystemOptions {
 }
 
 export class RunningSystem {
-  private readonly processes = new Map<ServiceName, ChildProcess>();
+  private readonly processes = new Map<ServiceName, ManagedProcess>();
 
   private constructor(
     readonly services: readonly ServiceName[],
     readonly ports: Record<ServiceName, number>,
-    private readonly envOf: (s: ServiceName) => Record<string, string>,
     private readonly databases: Map<ServiceName, TestDatabase>,
     private readonly bus: TestBus,
+    private readonly env: Record<string, string>,
     readonly logDir: string,
   ) {}
 
@@ -52,22 +41,16 @@ export class RunningSystem {
       databases.set(s, await createTestDatabase());
       ports[s] = await freePort();
     }
-    const run = bus.env.NATS_STREAM.toLowerCase();
-    const logDir = join(root, '.test-results', 'e2e', run);
-    mkdirSync(logDir, { recursive: true });
-    const envOf = (s: ServiceName) => ({
+    const env = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
-      PORT: String(ports[s]),
-      DATABASE_URL: databases.get(s)!.url,
-      JWT_PUBLIC_KEY: testKeys.publicKeyPem,
-      JWT_PRIVATE_KEY: s === 'auth' ? testKeys.privateKeyPem : '',
       // A killed service's unacked events go to its restarted self after this, not 30 s.
       EVENT_ACK_WAIT_SECONDS: '2',
       ...bus.env,
       ...options.env,
-    });
-    const system = new RunningSystem(services, ports, envOf, databases, bus, logDir);
+    };
+    const logDir = join(repoRoot, '.test-results', 'e2e', bus.env.NATS_STREAM.toLowerCase());
+    const system = new RunningSystem(services, ports, databases, bus, env, logDir);
     try {
       await Promise.all(services.map((s) => system.startService(s)));
     } catch (err) {
@@ -95,56 +78,30 @@ export class RunningSystem {
 
   /** The service that answers `path`, as the ingress would route it. */
   serviceFor(path: string): ServiceName {
-    const match = ROUTES.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`));
-    if (!match) throw new Error(`no service routes ${path}`);
-    return match[1];
+    const service = serviceForPath(path);
+    if (!service) throw new Error(`no service routes ${path}`);
+    return service;
   }
 
   /** Starts (or restarts) a service and waits until `/readyz` answers 200. */
   async startService(service: ServiceName): Promise<void> {
-    const log = createWriteStream(join(this.logDir, `${service}.log`), { flags: 'a' });
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
-      cwd: join(root, service),
-      env: { ...process.env, ...this.envOf(service) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.pipe(log);
-    child.stderr!.pipe(log);
-    this.processes.set(service, child);
-    const exited = new Promise<never>((_, reject) =>
-      child.once('exit', (code) => reject(new Error(`${service} exited with ${code}; see ${this.logDir}/${service}.log`))),
-    );
-    exited.catch(() => {});
-    await Promise.race([this.waitReady(service), exited]);
+    const wiring = { port: this.ports[service], databaseUrl: this.databaseUrl(service), natsUrl: this.bus.env.NATS_URL, keys: testKeys };
+    const started = startService(service, { wiring, env: this.env, output: { logFile: join(this.logDir, `${service}.log`) } });
+    this.processes.set(service, started);
+    await started.waitReady({ timeoutMs: 30_000 });
   }
 
   /** Kills a service's process (SIGKILL: no cleanup at all) and waits for it to be gone. */
-  async kill(service: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
-    const child = this.processes.get(service);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return child?.exitCode ?? null;
-    const gone = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    child.kill(signal);
+  async kill(service: ServiceName): Promise<number | null> {
+    const running = this.processes.get(service);
     this.processes.delete(service);
-    return gone;
+    return running ? running.kill() : null;
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.processes.keys()].map((s) => this.kill(s, 'SIGTERM')));
+    await Promise.all([...this.processes.values()].map((p) => p.stop()));
+    this.processes.clear();
     await this.bus.remove().catch(() => {});
     for (const db of this.databases.values()) await db.drop().catch(() => {});
-  }
-
-  private async waitReady(service: ServiceName, timeoutMs = 30_000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        const res = await fetch(`${this.url(service)}/readyz`);
-        if (res.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`${service} not ready after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
   }
 }

@@ -1,5 +1,5 @@
+import type { NatsServer } from '@ticketing/devkit/system/nats-server';
 import type { RunningSystem, ServiceName } from '../system.js';
-import type { PrivateNatsServer } from './nats-server.js';
 import { sleep } from './workload.js';
 
 /** The services the chaos run kills; each is restarted a moment later. */
@@ -30,7 +30,7 @@ export interface FaultFigures {
  * the NATS server once, until `stop()`; `stop()` waits for the NATS restart
  * and for every service to be back up.
  */
-export function startFaults(system: RunningSystem, nats: PrivateNatsServer, options: FaultOptions) {
+export function startFaults(system: RunningSystem, nats: NatsServer, options: FaultOptions) {
   const figures: FaultFigures = { kills: {}, natsRestarts: 0, failedRestarts: [] };
   let stopped = false;
   // Pauses that stop() cuts short.
@@ -58,7 +58,7 @@ export function startFaults(system: RunningSystem, nats: PrivateNatsServer, opti
       await pause(options.minGapMs + Math.random() * (options.maxGapMs - options.minGapMs));
       if (stopped) return;
       const service = KILLABLE[Math.floor(Math.random() * KILLABLE.length)]!;
-      await system.kill(service, 'SIGKILL');
+      await system.kill(service);
       figures.kills[service] = (figures.kills[service] ?? 0) + 1;
       await sleep(100 + Math.random() * 900);
       await restart(system, service, figures);
@@ -83,7 +83,7 @@ async function restart(system: RunningSystem, service: ServiceName, figures: Fau
       await system.startService(service);
       return;
     } catch (err) {
-      await system.kill(service, 'SIGKILL');
+      await system.kill(service);
       if (attempt >= 3) {
         figures.failedRestarts.push(`${service}: ${err instanceof Error ? err.message : String(err)}`);
         return;

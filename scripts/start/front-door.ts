@@ -1,23 +1,14 @@
 import http from 'node:http';
+import { serviceForPath, type ApiService } from '@ticketing/devkit/system/services';
 
 /**
  * One origin for the browser, as the Kubernetes ingress gives: `/api/users`, `/api/tickets`,
  * `/api/orders`, `/api/payments` go to their services, everything else to the web client.
  */
-export type Upstreams = Record<'auth' | 'tickets' | 'orders' | 'payments' | 'client', number>;
-
-const API_ROUTES: [string, keyof Upstreams][] = [
-  ['/api/users', 'auth'],
-  ['/api/tickets', 'tickets'],
-  ['/api/orders', 'orders'],
-  ['/api/payments', 'payments'],
-];
+export type Upstreams = Record<ApiService | 'client', number>;
 
 export function upstreamFor(path: string): keyof Upstreams {
-  for (const [prefix, service] of API_ROUTES) {
-    if (path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}?`)) return service;
-  }
-  return 'client';
+  return serviceForPath(path) ?? 'client';
 }
 
 export function createFrontDoor(upstreams: Upstreams): http.Server {

