@@ -13,6 +13,7 @@ import {
 import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { streamSubjectFilters } from '@ticketing/contracts';
 import type { Logger } from 'pino';
+import { waitFor } from '../service/wait-for.js';
 
 export interface BusOptions {
   url: string;
@@ -21,6 +22,8 @@ export interface BusOptions {
   stream: string;
   /** Prepended to every subject, so separate systems can share one server. */
   subjectPrefix: string;
+  /** How long start-up waits for NATS to be reachable (default 10 s). */
+  startupWaitMs?: number;
 }
 
 /** JetStream drops a message whose `Nats-Msg-Id` it has seen within this window. */
@@ -44,7 +47,11 @@ export class Bus {
   ) {}
 
   static async connect(options: BusOptions, logger: Logger): Promise<Bus> {
-    const nc = await connectWithRetry(options, logger);
+    const nc = await waitFor(
+      `NATS at ${options.url}`,
+      () => connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 1000 }),
+      { logger, timeoutMs: options.startupWaitMs ?? 10_000 },
+    );
     const jsm = await jetstreamManager(nc);
     const bus = new Bus(nc, jetstream(nc), jsm, options);
     await bus.ensureStream();
@@ -143,24 +150,6 @@ const CONSUMER_NOT_FOUND = 10014;
 
 function isNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && (err.code === STREAM_NOT_FOUND || err.code === CONSUMER_NOT_FOUND);
-}
-
-async function connectWithRetry(options: BusOptions, logger: Logger): Promise<NatsConnection> {
-  const attempts = 10;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await connect({
-        servers: options.url,
-        name: options.name,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 1000,
-      });
-    } catch (err) {
-      if (attempt >= attempts) throw err;
-      logger.warn({ err, url: options.url, attempt }, 'NATS not reachable yet, retrying');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
 }
 
 async function logStatus(nc: NatsConnection, logger: Logger) {

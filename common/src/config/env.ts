@@ -29,6 +29,11 @@ export const baseConfigSchema = z.object({
    * system (`npm start`) runs fine on a few, a replica beside a big server may want more.
    */
   DATABASE_POOL_SIZE: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(10),
+  /**
+   * How long start-up waits for PostgreSQL and NATS, so services can start in any order. Two
+   * minutes, like the Kubernetes startup probe, after which the start fails (exit 1).
+   */
+  STARTUP_WAIT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(0).max(3600).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -4,6 +4,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import type { PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { waitFor } from '../service/wait-for.js';
 import { advisoryLocks } from './advisory-locks.js';
 
 export type Db = NodePgDatabase<Record<string, never>>;
@@ -24,18 +25,26 @@ export interface Database {
   close(): Promise<void>;
 }
 
-
 export async function connectDatabase(options: {
   url: string;
   migrationsFolder: string;
   logger: Logger;
   poolSize?: number;
+  /** How long start-up waits for PostgreSQL to accept connections (default 10 s). */
+  startupWaitMs?: number;
 }): Promise<Database> {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
   // An idle client losing its connection must not crash the process.
   pool.on('error', (err) => options.logger.warn({ err }, 'idle database connection failed'));
   const db: Db = drizzle({ client: pool });
-  await migrateWithLock(pool, db, options.migrationsFolder);
+  const where = new URL(options.url);
+  await waitFor(`PostgreSQL at ${where.hostname}:${where.port || 5432}`, () => migrateWithLock(pool, db, options.migrationsFolder), {
+    logger: options.logger,
+    timeoutMs: options.startupWaitMs ?? 10_000,
+  }).catch(async (err: unknown) => {
+    await pool.end();
+    throw err;
+  });
   return {
     db,
     pool,

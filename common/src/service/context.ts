@@ -50,6 +50,7 @@ export async function createServiceContext<C extends BaseConfig>(
     migrationsFolder: options.migrationsFolder,
     logger,
     poolSize: config.DATABASE_POOL_SIZE,
+    startupWaitMs: config.STARTUP_WAIT_SECONDS * 1000,
   });
   let bus: Bus;
   try {
@@ -59,6 +60,7 @@ export async function createServiceContext<C extends BaseConfig>(
         name,
         stream: config.NATS_STREAM,
         subjectPrefix: config.NATS_SUBJECT_PREFIX,
+        startupWaitMs: config.STARTUP_WAIT_SECONDS * 1000,
       },
       logger,
     );
