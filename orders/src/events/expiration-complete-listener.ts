@@ -1,6 +1,6 @@
 import { defineListener } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
-import { cancelOrder, lockOrder } from '../order-changes.js';
+import { cancelOrder, lockOrder } from '../changes.js';
 
 /** An order's time is up: cancel it and free its ticket, unless it was paid in time. */
 export const expirationCompleteListener = defineListener('expiration.complete', async ({ orderId }, { tx }) => {

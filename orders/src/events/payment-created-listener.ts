@@ -1,6 +1,6 @@
 import { defineListener } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
-import { completeOrder, lockOrder } from '../order-changes.js';
+import { completeOrder, lockOrder } from '../changes.js';
 
 /** The order was paid: it becomes complete and its ticket stays taken for good. */
 export const paymentCreatedListener = defineListener('payment.created', async (payment, { tx, log }) => {

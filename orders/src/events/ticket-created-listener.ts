@@ -1,11 +1,7 @@
-import { defineListener, toCents } from '@ticketing/common';
-import { tickets } from '../db/schema.js';
+import { defineListener } from '@ticketing/common';
+import { replicateTicket } from '../changes.js';
 
 /** A new ticket for sale: keep a replica (same id and version) so orders can name it. */
 export const ticketCreatedListener = defineListener('ticket.created', async (ticket, { tx }) => {
-  await tx
-    .insert(tickets)
-    .values({ id: ticket.id, title: ticket.title, priceCents: toCents(ticket.price), version: ticket.version })
-    // Already replicated (the same event under another id): it changes nothing.
-    .onConflictDoNothing();
+  await replicateTicket(tx, ticket);
 });

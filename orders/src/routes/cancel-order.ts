@@ -1,8 +1,8 @@
 import { badRequest, notFound, parseId, userOf } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
 import type { RequestHandler } from 'express';
+import { cancelOrder, lockOrder } from '../changes.js';
 import type { OrdersService } from '../config.js';
-import { cancelOrder, lockOrder } from '../order-changes.js';
 
 /** DELETE /api/orders/:id: the buyer gives up a reservation; the ticket is free again. */
 export function cancelOrderRoute(service: OrdersService): RequestHandler {
