@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
@@ -7,7 +8,9 @@ export { inbox, outbox } from '@ticketing/common';
 export const tickets = pgTable(
   'tickets',
   {
-    id: uuid('id').primaryKey(),
+    id: uuid('id')
+      .primaryKey()
+      .$defaultFn(() => randomUUID()),
     /** Listing order (newest first) and the pagination cursor. */
     seq: bigserial('seq', { mode: 'number' }).notNull().unique(),
     title: text('title').notNull(),

@@ -1,10 +1,9 @@
 import { defineListener } from '@ticketing/common';
-import { cancelledOrders } from '../db/schema.js';
-import { lockTicket, setReservation } from './reservation.js';
+import { lockTicket, recordCancelledOrder, setReservation } from '../changes.js';
 
 /** A cancelled (or expired) order frees its ticket for other buyers. */
 export const orderCancelledListener = defineListener('order.cancelled', async (order, { tx }) => {
-  await tx.insert(cancelledOrders).values({ orderId: order.id }).onConflictDoNothing();
+  await recordCancelledOrder(tx, order.id);
   const ticket = await lockTicket(tx, order.ticket.id);
   if (!ticket) throw new Error(`ticket ${order.ticket.id} not found`);
   // Only the holding order may free it; a stale cancel of an older order changes nothing.

@@ -1,7 +1,7 @@
 import { defineListener, RetryLater } from '@ticketing/common';
 import { eq } from 'drizzle-orm';
+import { lockTicket, setReservation } from '../changes.js';
 import { cancelledOrders } from '../db/schema.js';
-import { lockTicket, setReservation } from './reservation.js';
 
 /** A new order reserves its ticket, so it is no longer listed or editable. */
 export const orderCreatedListener = defineListener('order.created', async (order, { tx, log }) => {
