@@ -1,6 +1,7 @@
 import { PeriodicWorker, type ServiceContext } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
 import { and, eq, isNull } from 'drizzle-orm';
+import { markRefunded } from './changes.js';
 import { orders, payments } from './db/schema.js';
 import type { PaymentProvider } from './providers/payment-provider.js';
 
@@ -36,10 +37,7 @@ export async function refundCancelledPayments(service: ServiceContext, provider:
       log.error({ err }, 'refund of a payment for a cancelled order failed; will retry');
       continue;
     }
-    await service.database.db
-      .update(payments)
-      .set({ refundedAt: new Date() })
-      .where(and(eq(payments.id, payment.id), isNull(payments.refundedAt)));
+    await markRefunded(service.database.db, payment.id);
     log.warn('payment for a cancelled order refunded');
     refunded++;
   }

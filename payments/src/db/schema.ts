@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { OrderStatus } from '@ticketing/contracts';
 import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
@@ -25,7 +26,9 @@ export const ONE_PAYMENT_PER_ORDER = 'payments_order_id_unique';
 
 /** Successful charges. The unique order id is what stops an order being paid twice. */
 export const payments = pgTable('payments', {
-  id: uuid('id').primaryKey(),
+  id: uuid('id')
+    .primaryKey()
+    .$defaultFn(() => randomUUID()),
   orderId: uuid('order_id')
     .notNull()
     .unique(ONE_PAYMENT_PER_ORDER)

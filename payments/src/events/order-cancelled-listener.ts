@@ -1,6 +1,6 @@
 import { defineListener } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
-import { applyOrderStatus } from './order-replica.js';
+import { applyOrderStatus } from '../changes.js';
 
 /** A cancelled (or expired) order can no longer be paid. */
 export const orderCancelledListener = defineListener('order.cancelled', async (order, { tx }) => {

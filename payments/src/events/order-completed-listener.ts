@@ -1,6 +1,6 @@
 import { defineListener } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
-import { applyOrderStatus } from './order-replica.js';
+import { applyOrderStatus } from '../changes.js';
 
 /** The orders service has recorded this service's payment: the order is complete. */
 export const orderCompletedListener = defineListener('order.completed', async (order, { tx }) => {

@@ -1,18 +1,7 @@
-import { defineListener, toCents } from '@ticketing/common';
-import { orders } from '../db/schema.js';
+import { defineListener } from '@ticketing/common';
+import { replicateOrder } from '../changes.js';
 
-/** A new order: keep what paying for it needs (buyer, price, status, version, deadline). */
+/** A new order: keep a replica, so its buyer can pay for it. */
 export const orderCreatedListener = defineListener('order.created', async (order, { tx }) => {
-  // Already there (a re-published event): keep it, it may have moved on since.
-  await tx
-    .insert(orders)
-    .values({
-      id: order.id,
-      userId: order.userId,
-      priceCents: toCents(order.ticket.price),
-      status: order.status,
-      version: order.version,
-      expiresAt: new Date(order.expiresAt),
-    })
-    .onConflictDoNothing();
+  await replicateOrder(tx, order);
 });
