@@ -1,21 +1,23 @@
-import { advisoryLocks, PeriodicWorker, tooManyRequests, type Db, type ServiceContext } from '@ticketing/common';
-import { and, desc, eq, gt, lt, sql } from 'drizzle-orm';
+import { advisoryLocks, PeriodicWorker, tooManyRequests, type ServiceContext } from '@ticketing/common';
+import { and, desc, eq, gt, sql } from 'drizzle-orm';
+import { pruneExpiredFailures, recordSigninFailure } from './changes.js';
 import { signinFailures } from './db/schema.js';
 
 /** 10 failed sign-ins for one email within 15 minutes lock further attempts until the oldest ages out. */
 export const MAX_FAILURES = 10;
 export const WINDOW_SECONDS = 15 * 60;
 
-const windowStart = sql`(now() - make_interval(secs => ${WINDOW_SECONDS}))`;
+/** Where the window begins: failures before it no longer count. */
+export const windowStart = sql`(now() - make_interval(secs => ${WINDOW_SECONDS}))`;
 
 /**
  * Admits one sign-in attempt for `email`, or throws 429 with `Retry-After`.
  *
  * The attempt is recorded as a failure *before* the password is checked and forgiven by
- * `clearFailures` if it succeeds. Counting and recording happen under a per-email lock, so
- * concurrent attempts (on any replica) cannot together get past 10 guesses; the lock is held
- * for two short queries only, never during the slow password hash. Time is the database's,
- * the same for all replicas.
+ * `clearFailures` (changes.ts) if it succeeds. Counting and recording happen under a per-email
+ * lock, so concurrent attempts (on any replica) cannot together get past 10 guesses; the lock
+ * is held for two short queries only, never during the slow password hash. Time is the
+ * database's, the same for all replicas.
  */
 export async function admitSigninAttempt(service: ServiceContext, email: string): Promise<void> {
   const retryAfter = await service.database.transaction(async (tx) => {
@@ -31,7 +33,7 @@ export async function admitSigninAttempt(service: ServiceContext, email: string)
       .offset(MAX_FAILURES - 1)
       .limit(1);
     if (limiting) return limiting.retryAfter;
-    await tx.insert(signinFailures).values({ email });
+    await recordSigninFailure(tx, email);
     return undefined;
   });
   if (retryAfter !== undefined) {
@@ -39,20 +41,9 @@ export async function admitSigninAttempt(service: ServiceContext, email: string)
   }
 }
 
-/** A successful sign-in wipes the email's failures (including its own provisional one). */
-export async function clearFailures(db: Db, email: string): Promise<void> {
-  await db.delete(signinFailures).where(eq(signinFailures.email, email));
-}
-
-/** Failures older than the window no longer count: they are deleted now and then. */
-export async function pruneExpiredFailures(db: Db): Promise<number> {
-  const result = await db.delete(signinFailures).where(lt(signinFailures.attemptedAt, windowStart));
-  return result.rowCount ?? 0;
-}
-
 /** Deletes expired failures every 10 minutes, so emails nobody retries leave nothing behind. */
 export const signinFailurePruning = (service: ServiceContext) =>
-  new PeriodicWorker('signinFailurePruning', () => pruneExpiredFailures(service.database.db), {
+  new PeriodicWorker('signinFailurePruning', () => pruneExpiredFailures(service.database.db, windowStart), {
     intervalMs: 10 * 60 * 1000,
     logger: service.logger,
   });

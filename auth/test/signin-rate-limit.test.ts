@@ -1,7 +1,8 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signinFailures } from '../src/db/schema.js';
-import { MAX_FAILURES, pruneExpiredFailures, WINDOW_SECONDS } from '../src/signin-limit.js';
+import { pruneExpiredFailures } from '../src/changes.js';
+import { MAX_FAILURES, WINDOW_SECONDS, windowStart } from '../src/signin-limit.js';
 import { anEmail, countFailures, PASSWORD, sessionCookieOf, signIn, signUp, startAuth, type Auth } from './setup.js';
 
 let t: Auth;
@@ -150,7 +151,7 @@ describe('sign-in rate limit', () => {
     await age(stale, WINDOW_SECONDS + 60);
     const recent = await userWithFailures(1);
 
-    const deleted = await pruneExpiredFailures(t.service.database.db);
+    const deleted = await pruneExpiredFailures(t.service.database.db, windowStart);
 
     expect(deleted).toBeGreaterThanOrEqual(2);
     expect(await countFailures(t, stale)).toBe(0);

@@ -1,10 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { bigserial, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export { inbox, outbox } from '@ticketing/common';
 
 /** Accounts. Other services know a user only by the id and email in the session JWT. */
 export const users = pgTable('users', {
-  id: uuid('id').primaryKey(),
+  id: uuid('id')
+    .primaryKey()
+    .$defaultFn(() => randomUUID()),
   /** Trimmed and lower-cased before it gets here; the unique index makes signup race-safe. */
   email: text('email').notNull().unique(),
   /** Self-describing scrypt hash (see src/password.ts), never the password. */

@@ -1,13 +1,14 @@
 import { badRequest, parseBody, type SessionSigner } from '@ticketing/common';
 import { eq } from 'drizzle-orm';
 import type { RequestHandler } from 'express';
+import { clearFailures } from '../changes.js';
 import type { AuthService } from '../config.js';
 import { users } from '../db/schema.js';
+import { credentials } from '../inputs.js';
 import { verifyPassword } from '../password.js';
 import { setSessionCookie } from '../session-cookie.js';
-import { admitSigninAttempt, clearFailures } from '../signin-limit.js';
+import { admitSigninAttempt } from '../signin-limit.js';
 import { userView } from '../user-view.js';
-import { credentials } from './credentials.js';
 
 /** POST /api/users/signin: checks the password and signs the user in. */
 export function signinRoute(service: AuthService, sign: SessionSigner): RequestHandler {
