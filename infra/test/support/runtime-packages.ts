@@ -3,7 +3,7 @@
  * and every package their production dependencies reach, resolved in the root lockfile as npm
  * resolves them (nested node_modules first, then up to the root; workspace links followed).
  */
-import { dockerfileStages, parseDockerfile } from './dockerfile.js';
+import { dockerfileStages, parseDockerfile, type BuildArgs } from './dockerfile.js';
 
 interface LockEntry {
   link?: boolean;
@@ -16,9 +16,9 @@ export interface Lockfile {
   packages: Record<string, LockEntry>;
 }
 
-/** The workspaces (`-w NAME`) of the final stage's `npm ci`. */
-export function runtimeWorkspaces(dockerfile: string): string[] {
-  const final = dockerfileStages(parseDockerfile(dockerfile)).at(-1);
+/** The workspaces (`-w NAME`) of the final stage's `npm ci`, as built with `buildArgs`. */
+export function runtimeWorkspaces(dockerfile: string, buildArgs: BuildArgs = {}): string[] {
+  const final = dockerfileStages(parseDockerfile(dockerfile, buildArgs)).at(-1);
   const ci = final?.instructions.find((i) => i.keyword === 'RUN' && /npm ci/.test(i.raw));
   return [...(ci?.raw.matchAll(/(?:-w|--workspace)[ =](\S+)/g) ?? [])].map((m) => m[1]!);
 }

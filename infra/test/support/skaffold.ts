@@ -3,10 +3,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { dockerfileStages, parseDockerfile } from './dockerfile.js';
+import { buildArgProblems, dockerfileStages, parseDockerfile } from './dockerfile.js';
 import { find } from './k8s.js';
 import type { K8sObject } from './kustomize.js';
-import { fixturesDir, repoRoot } from './repo.js';
+import { fixturesDir, imageBuilds, repoRoot, type ImageBuild } from './repo.js';
 
 export interface SyncRule {
   src: string;
@@ -16,11 +16,12 @@ export interface SyncRule {
 export interface Artifact {
   image: string;
   context?: string;
-  docker?: { dockerfile?: string; target?: string };
+  docker?: { dockerfile?: string; target?: string; buildArgs?: Record<string, string> };
   sync?: { manual?: SyncRule[] };
+  platforms?: string[];
 }
 export interface Pipeline {
-  build?: { artifacts?: Artifact[] };
+  build?: { artifacts?: Artifact[]; platforms?: string[]; local?: { push?: boolean } };
   manifests?: { kustomize?: { paths?: string[] } };
   portForward?: { resourceType: string; resourceName: string; port: number | string; localPort?: number }[];
   patches?: { op: string; path: string }[];
@@ -91,10 +92,24 @@ export function indexPatchProblems(config: SkaffoldConfig): string[] {
   );
 }
 
+/** `Dockerfile with SERVICE=tickets`: how an artifact or a compose build makes its image. */
+export const describeBuild = (dockerfile: string, buildArgs: Record<string, string> = {}) =>
+  [dockerfile, ...Object.entries(buildArgs).map(([k, v]) => `${k}=${v}`)].join(' with ');
+
+/** The artifact builds its image as the repository does (imageBuilds): same Dockerfile, same build arguments. */
+export function buildMismatch(image: string, dockerfile: string, buildArgs: Record<string, string> = {}, builds: ImageBuild[] = imageBuilds()): string | undefined {
+  const expected = builds.find((b) => b.image === image);
+  if (!expected) return undefined; // an image the repository does not build: reported where images are compared
+  const actual = describeBuild(dockerfile, buildArgs);
+  const wanted = describeBuild(expected.dockerfile, expected.buildArgs);
+  return actual === wanted ? undefined : `builds ${actual}; ${image} is built from ${wanted}`;
+}
+
 /**
- * Artifacts fit their Dockerfiles: the target stage exists; synced files land where the
- * dev stage copied them (dest + path in the context); the default pipeline syncs into the
- * dev target and every artifact is built in every pipeline.
+ * Artifacts fit their Dockerfiles: each builds its image from the right Dockerfile with the
+ * right build arguments, which that Dockerfile accepts; the target stage exists; synced files
+ * land where the dev stage copied them (dest + path in the context); the default pipeline
+ * syncs into the dev target and every artifact is built in every pipeline.
  */
 export function artifactProblems(config: SkaffoldConfig, root = repoRoot): string[] {
   const problems: string[] = [];
@@ -106,8 +121,12 @@ export function artifactProblems(config: SkaffoldConfig, root = repoRoot): strin
     for (const a of pipeline.build?.artifacts ?? []) {
       const dockerfilePath = join(root, a.context ?? '.', a.docker?.dockerfile ?? 'Dockerfile');
       if (!existsSync(dockerfilePath)) continue; // reported by pathProblems
-      const dockerfile = parseDockerfile(readFileSync(dockerfilePath, 'utf8'));
-      const stages = dockerfileStages(dockerfile);
+      const text = readFileSync(dockerfilePath, 'utf8');
+      const buildArgs = a.docker?.buildArgs ?? {};
+      const mismatch = buildMismatch(a.image, a.docker?.dockerfile ?? 'Dockerfile', buildArgs);
+      if (mismatch) problems.push(`${name} ${a.image}: ${mismatch}`);
+      for (const p of buildArgProblems(text, buildArgs)) problems.push(`${name} ${a.image}: ${p}`);
+      const stages = dockerfileStages(parseDockerfile(text, buildArgs));
       const target = a.docker?.target;
       if (target && !stages.some((s) => s.name === target)) problems.push(`${name} ${a.image}: target ${target} is not a stage of ${a.docker?.dockerfile}`);
       const rules = a.sync?.manual ?? [];
@@ -135,6 +154,32 @@ export function artifactProblems(config: SkaffoldConfig, root = repoRoot): strin
       if (name !== 'default' && rules.length > 0) problems.push(`${name} ${a.image}: syncs files into a production image`);
       if (name !== 'default' && target && target !== stages.at(-1)?.name) problems.push(`${name} ${a.image}: builds target ${target}, not the production stage`);
     }
+  }
+  return problems;
+}
+
+/**
+ * Platforms: production images are built for every platform in `required`, which a local
+ * build can only do when it pushes; the default (dev) pipeline names none, so skaffold dev
+ * builds for the cluster's own nodes.
+ */
+export function platformProblems(config: SkaffoldConfig, required: string[], productionProfile = 'prod'): string[] {
+  const problems: string[] = [];
+  for (const { name, pipeline } of pipelines(config)) {
+    const build = pipeline.build ?? {};
+    const artifactsWith = (build.artifacts ?? []).filter((a) => a.platforms).map((a) => a.image);
+    if (name === 'default') {
+      if (build.platforms || artifactsWith.length > 0) problems.push(`default: names platforms; skaffold dev should build for the cluster's nodes`);
+      continue;
+    }
+    if (name !== `profile ${productionProfile}`) continue;
+    for (const a of build.artifacts ?? []) {
+      const platforms = a.platforms ?? build.platforms ?? [];
+      const missing = required.filter((p) => !platforms.includes(p));
+      if (missing.length > 0) problems.push(`${name} ${a.image}: not built for ${missing.join(', ')}`);
+    }
+    const multi = (build.artifacts ?? []).some((a) => (a.platforms ?? build.platforms ?? []).length > 1);
+    if (multi && build.local?.push !== true) problems.push(`${name}: builds for several platforms locally without push: true (skaffold refuses)`);
   }
   return problems;
 }
