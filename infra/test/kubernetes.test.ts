@@ -1,21 +1,22 @@
 /**
  * The Kubernetes manifests, rendered from infra/k8s with `kubectl kustomize`, checked offline:
- * schema, types, cross-references, hardening, availability, network policies and each
- * service's configuration. Every check is also run on a deliberately broken kustomization
+ * schema, types, cross-references, the Gateway's routes, hardening, availability, what the
+ * dev overlay asks a laptop for, network policies and each service's configuration. Every check is also run on a deliberately broken kustomization
  * (infra/test/fixtures/broken/k8s/) to prove it can fail.
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestBudget, totalRequests } from './support/capacity.js';
+import { clusterObjects, gatewayRoutes, routeReferences } from './support/gateway.js';
 import {
+  autoscaledReplicas,
   availability,
   configReferences,
   crossReferences,
   hardening,
   images,
-  ingressReferences,
-  ingressRoutes,
   networkPolicyReferences,
   probeReferences,
   scalingReferences,
@@ -54,15 +55,18 @@ beforeAll(async () => {
 afterAll(() => ws?.remove());
 
 const broken = (name: string) => rendered.broken(name);
+/** The GatewayClass applied once per cluster (infra/k8s/cluster/), which the Gateways name. */
+const gatewayClasses = clusterObjects().map((o) => o.metadata.name);
 const unhashed = (name: string) => name.replace(/-[a-z0-9]{10}$/, '');
 
 describe('rendering with kubectl kustomize', () => {
-  it('when each overlay is rendered, then it holds a Deployment and Service per image, NATS, one PostgreSQL per service and the Ingress', () => {
+  it('when each overlay is rendered, then it holds a Deployment and Service per image, NATS, one PostgreSQL per service, the Gateway and its route', () => {
     for (const objects of [dev, prod]) {
       const ids = objects.map(idOf);
       for (const w of imagedWorkspaces()) expect(ids).toEqual(expect.arrayContaining([`Deployment/${w}`, `Service/${w}`, `ServiceAccount/${w}`]));
       for (const s of services()) expect(ids).toEqual(expect.arrayContaining([`StatefulSet/${s}-postgres`, `Service/${s}-postgres`]));
-      expect(ids).toEqual(expect.arrayContaining(['StatefulSet/nats', 'Service/nats', 'Ingress/ticketing']));
+      expect(ids).toEqual(expect.arrayContaining(['StatefulSet/nats', 'Service/nats', 'Gateway/ticketing', 'HTTPRoute/ticketing']));
+      expect(ids.filter((id) => id.startsWith('Ingress/'))).toEqual([]);
     }
   });
 
@@ -88,6 +92,22 @@ describe('the Kubernetes API schema (kubernetes-models)', () => {
   it('when optional fields are misspelled, then the JSON schema lets them through (the gap the tsc check closes)', async () => {
     expect(await schemaProblems(broken('types-misspelled'))).toEqual([]);
   });
+
+  it('when the GatewayClass applied once per cluster is validated against the stored Gateway API schema, then it passes', async () => {
+    expect(clusterObjects().map(idOf)).toEqual(['GatewayClass/eg']);
+    expect(await schemaProblems(clusterObjects())).toEqual([]);
+  });
+
+  it('when Gateway API objects carry Ingress habits, then the stored schema names each mistake', async () => {
+    const problems = await schemaProblems(broken('gateway-schema'));
+    expect(problems).toEqual([
+      expect.stringMatching(/^Gateway\/ticketing: \/spec\/listeners\/0 must have required property '?tls'?/),
+      expect.stringMatching(/^HTTPRoute\/ticketing: /),
+    ]);
+    expect(problems[1]).toMatch(/\/spec\/rules\/0\/matches\/0\/path\/type must be equal to one of the allowed values/);
+    expect(problems[1]).toMatch(/\/spec\/rules\/0\/backendRefs\/0 must have required property '?port'?/);
+    expect(problems[1]).toMatch(/\/spec\/rules\/0 has unknown field timeout/);
+  });
 });
 
 describe('kubernetes-types, checked by tsc', () => {
@@ -106,12 +126,19 @@ describe('kubernetes-types, checked by tsc', () => {
 
 describe('cross-references', () => {
   it('when the dev overlay (its secrets generated) is checked, then every reference resolves', () => {
-    expect(crossReferences(dev)).toEqual([]);
+    expect(crossReferences(dev, { gatewayClasses })).toEqual([]);
+  });
+
+  it('when the Gateway names a class nobody created, or a route a listener the Gateway lacks, then the check names both', () => {
+    expect(routeReferences(broken('gateway-reference'), { gatewayClasses })).toEqual([
+      'Gateway/ticketing: GatewayClass nginx does not exist',
+      'HTTPRoute/ticketing: Gateway ticketing has no listener https',
+    ]);
   });
 
   it('when the prod overlay is checked, then every reference resolves but the secrets created outside it', () => {
     const external = secretNamesReferenced(prod);
-    expect(crossReferences(prod, { externalSecrets: external })).toEqual([]);
+    expect(crossReferences(prod, { externalSecrets: external, gatewayClasses })).toEqual([]);
     // Those are the dev overlay's generated secrets, plus the TLS certificate.
     const generated = secretNamesReferenced(dev).map(unhashed);
     expect(external.filter((s) => !generated.includes(s))).toEqual(['ticketing-tls']);
@@ -139,10 +166,10 @@ describe('cross-references', () => {
     expect(serviceReferences(broken('service-port'))).toEqual([expect.stringMatching(/^Service\/orders: port http targets web/)]);
   });
 
-  it('when an Ingress backend names a missing Service or port, then the check names both', () => {
-    expect(ingressReferences(broken('ingress-backend'))).toEqual([
-      expect.stringMatching(/\/api\/payments goes to Service paymnts, which does not exist/),
-      expect.stringMatching(/\/ goes to port web of Service client, which has no such port/),
+  it('when an HTTPRoute backend names a missing Service or port, then the check names both', () => {
+    expect(routeReferences(broken('route-backend'), { gatewayClasses })).toEqual([
+      'HTTPRoute/ticketing: /api/payments goes to Service paymnts, which does not exist',
+      'HTTPRoute/ticketing: / goes to port 80 of Service client, which has no such port',
     ]);
   });
 
@@ -185,13 +212,13 @@ describe('cross-references', () => {
     ]);
   });
 
-  it('when the Ingress is checked, then each API prefix goes to the service whose routes answer it, and the rest to the client', () => {
+  it("when the HTTPRoutes are checked, then each API prefix of each service's route table goes to that service, and the rest to the client", () => {
     expect([...apiRoutes().keys()]).toEqual(expect.arrayContaining(['/api/users', '/api/tickets', '/api/orders', '/api/payments']));
-    expect(ingressRoutes(dev)).toEqual([]);
-    expect(ingressRoutes(prod)).toEqual([]);
-    expect(ingressRoutes(broken('routes'))).toEqual([
-      expect.stringMatching(/\/api\/users should go to auth, goes to nothing/),
-      expect.stringMatching(/\/api\/orders should go to orders, goes to tickets/),
+    expect(gatewayRoutes(dev)).toEqual([]);
+    expect(gatewayRoutes(prod)).toEqual([]);
+    expect(gatewayRoutes(broken('routes'))).toEqual([
+      'HTTPRoute/ticketing (ticketing.local): /api/users should go to auth, goes to nothing',
+      'HTTPRoute/ticketing (ticketing.local): /api/orders should go to orders, goes to tickets',
     ]);
   });
 });
@@ -246,14 +273,72 @@ describe('availability', () => {
   });
 
   it('when the dev overlay is checked, then every Deployment runs one pod', () => {
-    expect(deployments(dev).map((d) => d.spec?.replicas)).toEqual(deployments(dev).map(() => 1));
+    expect(deployments(dev).map((d) => d.spec?.replicas ?? 1)).toEqual(deployments(dev).map(() => 1));
   });
 
-  it('when a Deployment runs one pod and another has no budget, then the check names both', () => {
+  it('when an autoscaler may drop to one pod and a Deployment has no budget, then the check names both', () => {
     expect(availability(broken('availability'))).toEqual([
       'Deployment/client: no PodDisruptionBudget',
-      expect.stringMatching(/^Deployment\/orders: 1 replica\(s\), needs at least 2/),
+      "Deployment/orders: its autoscaler's range 1-6 does not keep 2 pods",
     ]);
+  });
+
+  it('when both overlays are rendered, then no workload an autoscaler scales sets replicas (a deploy would reset its count)', () => {
+    expect(autoscaledReplicas(prod)).toEqual([]);
+    expect(autoscaledReplicas(dev)).toEqual([]);
+    expect(autoscaledReplicas(broken('autoscaled-replicas'))).toEqual([
+      'Deployment/client: sets replicas 2 although HorizontalPodAutoscaler/client scales it; every deploy would reset the count',
+      'Deployment/orders: sets replicas 2 although HorizontalPodAutoscaler/orders scales it; every deploy would reset the count',
+    ]);
+  });
+});
+
+describe('what the dev overlay asks a laptop for', () => {
+  /**
+   * The budget: a default 2-CPU kind, minikube or Docker Desktop node already gives about
+   * 0.85 CPU of requests to its own pods (API server 250m, controller manager 200m,
+   * scheduler 100m, etcd 100m, CoreDNS 100m, the network plugin 100m) and Envoy Gateway about
+   * 0.2 (its controller and one Envoy proxy, 100m each), which leaves 0.95 CPU. Half a CPU
+   * keeps room for a rollout's extra pod and an add-on or two (metrics-server asks 100m).
+   * Memory: on a 4 GiB node, about 0.3 GiB for the system pods and 0.75 GiB for Envoy
+   * Gateway's two pods leave some 2.9 GiB; 1.25 GiB of requests keeps the rest for what the
+   * processes use above their requests (`next dev` alone peaks near 1 GiB).
+   */
+  const budget = { cpu: 0.5, memory: 1.25 * 2 ** 30 };
+
+  it('when the requests of every container (init containers too) are summed over replicas, then they fit the budget', () => {
+    expect(requestBudget(dev, budget)).toEqual([]);
+    const total = totalRequests(dev);
+    expect(total.cpu).toBeGreaterThan(0.3); // every pod asks for something
+    expect(total.memory).toBeGreaterThan(0.75 * 2 ** 30);
+  });
+
+  it('when a pod asks for more, then the sum goes over the budget and the check says by how much', () => {
+    expect(requestBudget(broken('requests-budget'), budget)).toEqual([
+      'requests 0.88 CPU, over the budget of 0.5 CPU',
+      'requests 1.83 GiB of memory, over the budget of 1.25 GiB',
+    ]);
+  });
+
+  it('when init containers and replicas are in play, then they count as the scheduler counts them', () => {
+    const pod = (replicas: number, init: string[], app: string[]) =>
+      ({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: `d${replicas}` },
+        spec: {
+          replicas,
+          template: {
+            metadata: { labels: {} },
+            spec: {
+              initContainers: init.map((cpu, i) => ({ name: `i${i}`, resources: { requests: { cpu, memory: '64Mi' } } })),
+              containers: app.map((cpu, i) => ({ name: `c${i}`, resources: { requests: { cpu, memory: '32Mi' } } })),
+            },
+          },
+        },
+      }) as K8sObject;
+    // max(init 300m, app 100m + 100m) x 3 replicas; memory max(64Mi, 64Mi) x 3.
+    expect(totalRequests([pod(3, ['300m'], ['100m', '100m'])])).toEqual({ cpu: 0.9, memory: 3 * 64 * 2 ** 20 });
   });
 });
 
@@ -271,7 +356,8 @@ describe('network policies (prod)', () => {
     expect(allowed).not.toContain('client -> tickets-postgres:5432/TCP');
     expect(allowed).not.toContain('tickets -> orders-postgres:5432/TCP');
     expect(allowed).not.toContain('payments -> cloud-metadata:80/TCP');
-    expect(allowed).not.toContain('ingress-nginx -> expiration:3000/TCP');
+    expect(allowed).not.toContain('gateway-proxy -> expiration:3000/TCP');
+    expect(allowed).not.toContain('other-gateway-proxy -> client:3000/TCP');
   });
 
   it('when the dev overlay is deployed, then it has no policies (everything may talk, as on a laptop)', () => {

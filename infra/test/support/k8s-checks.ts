@@ -5,7 +5,7 @@
  */
 import type { HorizontalPodAutoscaler } from 'kubernetes-types/autoscaling/v2.js';
 import type { ConfigMap, Container, PodSpec, Probe, Secret, Service } from 'kubernetes-types/core/v1.js';
-import type { Ingress, NetworkPolicy } from 'kubernetes-types/networking/v1.js';
+import type { NetworkPolicy } from 'kubernetes-types/networking/v1.js';
 import type { PodDisruptionBudget } from 'kubernetes-types/policy/v1.js';
 import {
   allContainers,
@@ -28,8 +28,9 @@ import {
   services,
   type PodTemplate,
 } from './k8s.js';
+import { certificateSecrets, routeReferences } from './gateway.js';
 import { idOf, type K8sObject } from './kustomize.js';
-import { apiRoutes, clientStaticRoutes, healthRoutes, services as serviceNames, shutdownLimitSeconds } from './repo.js';
+import { clientStaticRoutes, healthRoutes, services as serviceNames, shutdownLimitSeconds } from './repo.js';
 
 /** Images built by skaffold (ticketing/<workspace>): the workspace they come from. */
 export const workspaceOfImage = (image: string) => {
@@ -46,13 +47,15 @@ const podsSelectedBy = (objects: K8sObject[], selector: Parameters<typeof select
 export interface CrossReferenceOptions {
   /** Secrets created outside the manifests (prod): references to them are allowed. */
   externalSecrets?: string[];
+  /** GatewayClasses created once per cluster (infra/k8s/cluster/), not by the overlays. */
+  gatewayClasses?: string[];
 }
 
 export function crossReferences(objects: K8sObject[], options: CrossReferenceOptions = {}): string[] {
   return [
     ...workloadReferences(objects),
     ...serviceReferences(objects),
-    ...ingressReferences(objects),
+    ...routeReferences(objects, options),
     ...scalingReferences(objects),
     ...configReferences(objects, options),
     ...probeReferences(objects),
@@ -109,48 +112,6 @@ function servicePort(objects: K8sObject[], service: string, port: { name?: strin
   if (!svc) return { svc, port: undefined };
   const p = (svc.spec?.ports ?? []).find((sp) => (port?.name ? sp.name === port.name : sp.port === port?.number));
   return { svc, port: p };
-}
-
-export function ingressReferences(objects: K8sObject[]): string[] {
-  const problems: string[] = [];
-  for (const ing of objects.filter(isKind<Ingress>('Ingress'))) {
-    const id = idOf(ing);
-    const backends = [
-      ...(ing.spec?.defaultBackend?.service ? [{ path: '(default)', service: ing.spec.defaultBackend.service }] : []),
-      ...(ing.spec?.rules ?? []).flatMap((r) =>
-        (r.http?.paths ?? []).flatMap((p) => (p.backend.service ? [{ path: p.path ?? '/', service: p.backend.service }] : [])),
-      ),
-    ];
-    for (const { path, service } of backends) {
-      const { svc, port } = servicePort(objects, service.name, service.port);
-      if (!svc) problems.push(`${id}: ${path} goes to Service ${service.name}, which does not exist`);
-      else if (!port)
-        problems.push(`${id}: ${path} goes to port ${service.port?.name ?? service.port?.number} of Service ${service.name}, which has no such port`);
-    }
-  }
-  return problems;
-}
-
-/**
- * The routes themselves: every API prefix the services' code answers goes to that service,
- * everything else to the client, on every host.
- */
-export function ingressRoutes(objects: K8sObject[]): string[] {
-  const problems: string[] = [];
-  const expected = new Map([...apiRoutes(), ['/', 'client']]);
-  for (const ing of objects.filter(isKind<Ingress>('Ingress'))) {
-    for (const rule of ing.spec?.rules ?? []) {
-      const actual = new Map((rule.http?.paths ?? []).map((p) => [p.path ?? '/', p.backend.service?.name ?? '?']));
-      for (const [path, service] of expected)
-        if (actual.get(path) !== service)
-          problems.push(`${idOf(ing)} (${rule.host ?? '*'}): ${path} should go to ${service}, goes to ${actual.get(path) ?? 'nothing'}`);
-      for (const [path, service] of actual)
-        if (!expected.has(path)) problems.push(`${idOf(ing)} (${rule.host ?? '*'}): ${path} -> ${service} is not a route any service answers`);
-      for (const p of rule.http?.paths ?? [])
-        if (p.pathType !== 'Prefix') problems.push(`${idOf(ing)}: ${p.path} should be pathType Prefix`);
-    }
-  }
-  return problems;
 }
 
 export function scalingReferences(objects: K8sObject[]): string[] {
@@ -213,8 +174,6 @@ export function configReferences(objects: K8sObject[], { externalSecrets = [] }:
       for (const m of c.volumeMounts ?? [])
         if (!volumeNames.has(m.name)) problems.push(`${pod.owner} container ${c.name}: mounts volume ${m.name}, which is not declared`);
   }
-  for (const ing of objects.filter(isKind<Ingress>('Ingress')))
-    for (const tls of ing.spec?.tls ?? []) if (tls.secretName) missing('Secret', tls.secretName, false, `${idOf(ing)} tls`);
   return problems;
 }
 
@@ -422,17 +381,22 @@ export function images(objects: K8sObject[], artifacts: string[]): string[] {
 // ---------------------------------------------------------------------------------------
 // Availability (prod): two pods or more, autoscaled, protected from voluntary disruption.
 
+const autoscalerOf = (objects: K8sObject[], kind: string, name: string) =>
+  objects
+    .filter(isKind<HorizontalPodAutoscaler>('HorizontalPodAutoscaler'))
+    .find((h) => h.spec?.scaleTargetRef.kind === kind && h.spec.scaleTargetRef.name === name);
+
 export function availability(objects: K8sObject[]): string[] {
   const problems: string[] = [];
-  const hpas = objects.filter(isKind<HorizontalPodAutoscaler>('HorizontalPodAutoscaler'));
   const pdbs = objects.filter(isKind<PodDisruptionBudget>('PodDisruptionBudget'));
   for (const d of deployments(objects)) {
     const id = idOf(d);
-    if ((d.spec?.replicas ?? 1) < 2) problems.push(`${id}: ${d.spec?.replicas ?? 1} replica(s), needs at least 2`);
-    const hpa = hpas.find((h) => h.spec?.scaleTargetRef.kind === 'Deployment' && h.spec.scaleTargetRef.name === d.metadata.name);
-    if (!hpa) problems.push(`${id}: no HorizontalPodAutoscaler`);
-    else if ((hpa.spec?.minReplicas ?? 1) < 2 || hpa.spec!.maxReplicas < (hpa.spec?.minReplicas ?? 1))
-      problems.push(`${id}: its autoscaler's range ${hpa.spec?.minReplicas}-${hpa.spec?.maxReplicas} does not keep 2 pods`);
+    const hpa = autoscalerOf(objects, 'Deployment', d.metadata.name);
+    if (!hpa) {
+      problems.push(`${id}: no HorizontalPodAutoscaler`);
+      if ((d.spec?.replicas ?? 1) < 2) problems.push(`${id}: ${d.spec?.replicas ?? 1} replica(s), needs at least 2`);
+    } else if ((hpa.spec?.minReplicas ?? 1) < 2 || hpa.spec!.maxReplicas < (hpa.spec?.minReplicas ?? 1))
+      problems.push(`${id}: its autoscaler's range ${hpa.spec?.minReplicas ?? 1}-${hpa.spec?.maxReplicas} does not keep 2 pods`);
     const labels = d.spec?.template.metadata?.labels ?? {};
     if (!pdbs.some((p) => !isEmptySelector(p.spec?.selector) && selects(p.spec?.selector, labels)))
       problems.push(`${id}: no PodDisruptionBudget`);
@@ -440,12 +404,26 @@ export function availability(objects: K8sObject[]): string[] {
   return problems;
 }
 
-/** The Secrets the pods and the Ingress need (optional references left out). */
+/**
+ * A workload that an autoscaler scales sets no replicas of its own: every apply would reset
+ * the autoscaler's count to that number (the autoscaler's minReplicas is the floor instead).
+ */
+export function autoscaledReplicas(objects: K8sObject[]): string[] {
+  return podTemplates(objects)
+    .filter((p) => (p.workload.spec as { replicas?: number }).replicas !== undefined)
+    .filter((p) => autoscalerOf(objects, p.workload.kind, p.workload.metadata.name))
+    .map(
+      (p) =>
+        `${p.owner}: sets replicas ${(p.workload.spec as { replicas?: number }).replicas} although HorizontalPodAutoscaler/${autoscalerOf(objects, p.workload.kind, p.workload.metadata.name)!.metadata.name} scales it; every deploy would reset the count`,
+    );
+}
+
+/** The Secrets the pods and the Gateway need (optional references left out). */
 export function secretNamesReferenced(objects: K8sObject[]): string[] {
   const names = new Set<string>();
   for (const pod of podTemplates(objects))
     for (const c of allContainers(pod.spec))
       for (const [, src] of effectiveEnv(objects, c)) if (src.kind === 'secret' && !src.optional) names.add(src.name);
-  for (const ing of objects.filter(isKind<Ingress>('Ingress'))) for (const t of ing.spec?.tls ?? []) if (t.secretName) names.add(t.secretName);
+  for (const name of certificateSecrets(objects)) names.add(name);
   return [...names].sort();
 }

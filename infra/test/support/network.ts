@@ -19,16 +19,27 @@ interface Endpoint {
   ports: { name?: string; port: number; protocol: string }[];
 }
 
-/** Outside the app's namespace: the ingress controller, cluster DNS, a public address (Stripe). */
-const externals: Endpoint[] = [
-  {
-    name: 'ingress-nginx',
-    namespace: 'ingress-nginx',
-    namespaceLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' },
-    labels: { 'app.kubernetes.io/name': 'ingress-nginx' },
-    ip: '10.244.9.1',
-    ports: [],
+/**
+ * Outside the app's namespace: the Gateway's Envoy proxy (Envoy Gateway runs it in its own
+ * namespace, labelled as below), another Envoy proxy of the same controller serving some
+ * other Gateway, cluster DNS, a public address (Stripe).
+ */
+const envoyProxy = (gateway: string, ip: string): Endpoint => ({
+  name: gateway === 'ticketing' ? 'gateway-proxy' : `other-gateway-proxy`,
+  namespace: 'envoy-gateway-system',
+  namespaceLabels: { 'kubernetes.io/metadata.name': 'envoy-gateway-system' },
+  labels: {
+    'app.kubernetes.io/name': 'envoy',
+    'app.kubernetes.io/component': 'proxy',
+    'app.kubernetes.io/managed-by': 'envoy-gateway',
+    'gateway.envoyproxy.io/owning-gateway-name': gateway,
   },
+  ip,
+  ports: [],
+});
+const externals: Endpoint[] = [
+  envoyProxy('ticketing', '10.244.9.1'),
+  envoyProxy('someone-elses', '10.244.9.3'),
   {
     name: 'kube-dns',
     namespace: 'kube-system',
@@ -148,7 +159,7 @@ export function neededConnections(objects: K8sObject[], architecture: { apiServi
     needed.add(`${pod} -> kube-dns:53/UDP`);
     needed.add(`${pod} -> kube-dns:53/TCP`);
   }
-  for (const s of [...architecture.apiServices, 'client']) needed.add(`ingress-nginx -> ${s}:3000/TCP`);
+  for (const s of [...architecture.apiServices, 'client']) needed.add(`gateway-proxy -> ${s}:3000/TCP`);
   for (const s of architecture.apiServices) needed.add(`client -> ${s}:3000/TCP`);
   for (const s of architecture.services) {
     needed.add(`${s} -> ${s}-postgres:5432/TCP`);
