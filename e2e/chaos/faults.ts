@@ -1,9 +1,9 @@
 import type { NatsServer } from '@ticketing/devkit/system/nats-server';
-import type { RunningSystem, ServiceName } from '../system.js';
+import { SERVICES, type RunningSystem, type ServiceName } from '../system.js';
 import { sleep } from './workload.js';
 
-/** The services the chaos run kills; each is restarted a moment later. */
-export const KILLABLE: readonly ServiceName[] = ['auth', 'tickets', 'orders', 'expiration', 'payments'];
+/** The services the chaos run kills (every one); each is restarted a moment later. */
+export const KILLABLE: readonly ServiceName[] = SERVICES;
 
 export interface FaultOptions {
   /** A kill every `minGapMs`-`maxGapMs`. */
