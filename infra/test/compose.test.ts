@@ -9,11 +9,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   composeProblems,
   frontDoorRoutes,
+  kubernetesImages,
   loadCompose,
   serviceEnv,
   type ComposeContext,
 } from './support/compose.js';
-import { imageName, podTemplates, services as k8sServices } from './support/k8s.js';
+import { services as k8sServices } from './support/k8s.js';
 import { Workspace, type K8sObject } from './support/kustomize.js';
 import { apiRoutes, fixturesDir, read, repoRoot, services } from './support/repo.js';
 import { configProblems } from './support/service-config.js';
@@ -27,13 +28,7 @@ let ctx: ComposeContext;
 beforeAll(() => {
   ws = new Workspace(); // its make-dev-secrets.sh run writes the env files compose reads
   dev = ws.overlay('dev');
-  const kubernetesImages = new Map(
-    podTemplates(dev)
-      .flatMap((p) => p.spec.containers.map((c) => c.image ?? ''))
-      .filter((i) => !i.startsWith('ticketing/'))
-      .map((i) => [imageName(i), i]),
-  );
-  ctx = { root: repoRoot, secretsDir: ws.devSecrets, artifacts: loadSkaffold().build?.artifacts ?? [], kubernetesImages };
+  ctx = { root: repoRoot, secretsDir: ws.devSecrets, artifacts: loadSkaffold().build?.artifacts ?? [], kubernetesImages: kubernetesImages(dev) };
 }, 60_000);
 afterAll(() => ws?.remove());
 

@@ -9,8 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeProblems, loadCompose } from './support/compose.js';
-import { imageName, podTemplates } from './support/k8s.js';
+import { composeProblems, kubernetesImages, loadCompose } from './support/compose.js';
 import { Workspace, type K8sObject } from './support/kustomize.js';
 import { fixturesDir, imagedWorkspaces, repoRoot, services, shutdownLimitSeconds } from './support/repo.js';
 import { configProblems } from './support/service-config.js';
@@ -29,13 +28,7 @@ let stack: StackConfig;
 beforeAll(() => {
   ws = new Workspace(); // its make-dev-secrets.sh run writes the files the secrets are made from
   dev = ws.overlay('dev');
-  const kubernetesImages = new Map(
-    podTemplates(dev)
-      .flatMap((p) => p.spec.containers.map((c) => c.image ?? ''))
-      .filter((i) => !i.startsWith('ticketing/'))
-      .map((i) => [imageName(i), i]),
-  );
-  ctx = { registry: env.REGISTRY, kubernetesImages, shutdownSeconds: shutdownLimitSeconds() };
+  ctx = { registry: env.REGISTRY, kubernetesImages: kubernetesImages(dev), shutdownSeconds: shutdownLimitSeconds() };
   const loaded = stackConfig(STACK, env);
   if (!loaded.config) throw new Error(`docker stack config -c infra/swarm/stack.yaml failed:\n${loaded.error}`);
   stack = loaded.config;
@@ -136,8 +129,8 @@ describe('compose.yaml and the Swarm and Compose loaders', () => {
         expect(`${plugin.stderr}${plugin.stdout}`).toMatch(/unknown (command|shorthand flag)|is not a docker command/);
         // What can be checked without the plugin: the offline cross-checks of compose.test.ts.
         const compose = loadCompose(join(repoRoot, 'compose.yaml'));
-        const kubernetesImages = ctx.kubernetesImages;
-        expect(composeProblems(compose, { root: repoRoot, secretsDir: ws.devSecrets, artifacts: loadSkaffold().build?.artifacts ?? [], kubernetesImages })).toEqual([]);
+        const composeCtx = { root: repoRoot, secretsDir: ws.devSecrets, artifacts: loadSkaffold().build?.artifacts ?? [], kubernetesImages: ctx.kubernetesImages };
+        expect(composeProblems(compose, composeCtx)).toEqual([]);
       }
     },
   );

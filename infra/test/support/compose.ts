@@ -7,7 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { parse } from 'yaml';
 import { buildArgProblems, dockerfileStages, parseDockerfile } from './dockerfile.js';
-import { imageName, imageTag, isPinnedTag, parseUrl } from './k8s.js';
+import { imageName, imageTag, isPinnedTag, parseUrl, podTemplates } from './k8s.js';
+import type { K8sObject } from './kustomize.js';
 import { healthRoutes, clientStaticRoutes, services as serviceNames } from './repo.js';
 import { describeBuild, type Artifact } from './skaffold.js';
 
@@ -60,6 +61,16 @@ export interface ComposeContext {
   artifacts: Artifact[];
   /** Third-party images the Kubernetes manifests run (name -> image). */
   kubernetesImages: Map<string, string>;
+}
+
+/** The third-party images (not ticketing/*) that rendered Kubernetes objects run: name -> image. */
+export function kubernetesImages(objects: K8sObject[]): Map<string, string> {
+  return new Map(
+    podTemplates(objects)
+      .flatMap((p) => p.spec.containers.map((c) => c.image ?? ''))
+      .filter((i) => !i.startsWith('ticketing/'))
+      .map((i) => [imageName(i), i]),
+  );
 }
 
 const SECRETS_PREFIX = 'infra/k8s/overlays/dev/secrets/';

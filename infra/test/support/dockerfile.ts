@@ -23,6 +23,8 @@ export type BuildArgs = Record<string, string>;
 
 /** `$NAME`, `${NAME}` and `${NAME<op>word}` with op one of :- - :+ + :? ? */
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?])([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g;
+/** The instructions' text: comment lines (which may quote syntax) left out. */
+const withoutComments = (text: string) => text.replace(/^\s*#.*$/gm, '');
 const unquote = (s: string) => s.replace(/^(["'])(.*)\1$/s, '$2');
 
 /** `ARG A=1 B` -> [{A, '1'}, {B}] (a quoted default may hold spaces). */
@@ -35,7 +37,7 @@ function argDeclarations(argText: string): { name: string; default?: string }[] 
 
 /** Every name the Dockerfile declares with ARG, in any scope. */
 export function declaredArgs(text: string): Set<string> {
-  return new Set([...text.matchAll(/^\s*ARG\s+(.+)$/gim)].flatMap((m) => argDeclarations(m[1]!).map((d) => d.name)));
+  return new Set([...withoutComments(text).matchAll(/^\s*ARG\s+(.+)$/gim)].flatMap((m) => argDeclarations(m[1]!).map((d) => d.name)));
 }
 
 /** Substitutes the ARGs of `declared` as the builder does: their value where in scope, empty elsewhere. */
@@ -108,29 +110,32 @@ export function parseDockerfile(text: string, buildArgs: BuildArgs = {}): Instru
   return instructions;
 }
 
-/** The values a `RUN case "$NAME" in a|b|c) ;; *) ... exit 1` check lets through, if there is one. */
+const caseCheck = (text: string, name: string) =>
+  withoutComments(text).match(new RegExp(`case\\s+"?\\$\\{?${name}\\}?"?\\s+in\\s+([^)]+)\\)[\\s\\S]*?\\*\\)([\\s\\S]*?);;[\\s\\S]*?esac`));
+
+/** The values a `RUN case "$NAME" in a|b|c) ;; *) ... exit 1 ;; esac` check lets through, if there is one. */
 export function acceptedValues(text: string, name: string): string[] | undefined {
-  const m = text.match(new RegExp(`case\\s+"?\\$\\{?${name}\\}?"?\\s+in\\s+([^)]+)\\)`));
-  return m?.[1]!.split('|').map((v) => v.trim());
+  return caseCheck(text, name)?.[1]!.split('|').map((v) => v.trim());
 }
 
 /**
  * Build arguments as one build passes them: each is declared by the Dockerfile; each the
- * Dockerfile requires (`${NAME:?why}`) is given; each with a check (`case "$NAME" in ...`)
- * has a value the check accepts; and no stage uses one it has not declared with ARG (the
- * builder leaves it empty there, and `COPY ${SERVICE}/ ...` silently copies the root).
+ * Dockerfile requires (`${NAME:?why}`, or a `case "$NAME" in ...` check) is given, with a
+ * value the check accepts; and no stage uses one it has not declared with ARG (the builder
+ * leaves it empty there, and `COPY ${SERVICE}/ ...` silently copies the root).
  */
 export function buildArgProblems(text: string, buildArgs: BuildArgs): string[] {
   const problems: string[] = [];
   const declared = declaredArgs(text);
   for (const name of Object.keys(buildArgs)) if (!declared.has(name)) problems.push(`build arg ${name} is not declared by the Dockerfile`);
-  const required = new Map([...text.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?\?([^}]*)\}/g)].map((m) => [m[1]!, m[2]!] as const));
+  const required = new Map([...withoutComments(text).matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*):?\?([^}]*)\}/g)].map((m) => [m[1]!, m[2]!] as const));
   for (const [name, why] of required) if (!buildArgs[name]) problems.push(`build arg ${name} is missing${why ? `: ${why}` : ''}`);
   for (const name of declared) {
     const accepted = acceptedValues(text, name);
     const value = buildArgs[name];
-    if (accepted && value && !accepted.includes(value))
-      problems.push(`build arg ${name}=${value} is not one the Dockerfile accepts (${accepted.join(', ')})`);
+    if (!accepted || required.has(name)) continue;
+    if (!value) problems.push(`build arg ${name} is missing: the Dockerfile accepts ${accepted.join(', ')}`);
+    else if (!accepted.includes(value)) problems.push(`build arg ${name}=${value} is not one the Dockerfile accepts (${accepted.join(', ')})`);
   }
   for (const s of dockerfileStages(parseDockerfile(text))) {
     const inScope = new Set<string>();
@@ -229,16 +234,23 @@ export function imageRuleProblems(text: string, { workspace, nodeVersion, alsoCo
 }
 
 /**
- * A Dockerfile shared by several services, one picked by `name` (SERVICE): the argument is
- * required (`${SERVICE:?...}`, so a build without it stops before any step), and a RUN check
- * accepts exactly the services, no more, no fewer.
+ * A Dockerfile shared by several services, one picked by `name` (SERVICE): a RUN check
+ * (`case "$SERVICE" in a|b) ;; *) ... exit 1 ;; esac`) accepts exactly the services, no more,
+ * no fewer, and stops the build for anything else, an empty (missing) value included; it
+ * comes before the first instruction that uses the name in its stage.
  */
 export function sharedDockerfileProblems(text: string, services: string[], name = 'SERVICE'): string[] {
   const problems: string[] = [];
   if (!declaredArgs(text).has(name)) return [`declares no ARG ${name}`];
-  if (!new RegExp(`\\$\\{${name}:\\?`).test(text)) problems.push(`ARG ${name} is optional: a build without it does not stop at once`);
+  const check = caseCheck(text, name);
   const accepted = acceptedValues(text, name);
-  if (!accepted) return [...problems, `no RUN checks ${name} against the services`];
+  if (!check || !accepted) return [`no RUN checks ${name} against the services`];
+  if (!/\bexit\s+[1-9]/.test(check[2]!)) problems.push(`the ${name} check lets any other value through (its *) branch does not exit non-zero)`);
+  for (const s of dockerfileStages(parseDockerfile(text))) {
+    const uses = s.instructions.filter((i) => i.keyword !== 'ARG' && new RegExp(`\\$\\{?${name}\\b`).test(i.source));
+    if (uses[0] && !caseCheck(uses[0].source, name) && s.instructions.some((i) => i.keyword === 'RUN' && caseCheck(i.source, name)))
+      problems.push(`stage ${s.name ?? '?'}: uses ${name} before checking it`);
+  }
   for (const v of accepted) if (!services.includes(v)) problems.push(`the ${name} check accepts ${v}, which is not a service`);
   for (const s of services) if (!accepted.includes(s)) problems.push(`the ${name} check rejects ${s}, a service`);
   return problems;
