@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { eq, isNull } from 'drizzle-orm';
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { advisoryLocks } from '../src/db/advisory-locks.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
 import { publishOutboxRow } from '../src/outbox/relay.js';
 import { eventually, readStream, type TestService } from '@ticketing/testkit';
@@ -134,6 +136,30 @@ describe('outbox', () => {
       return got.length === 2 && got;
     });
     expect(published.map((e) => e.payload)).toEqual(leftovers);
+  });
+
+  it('when another replica holds the relay lock as events commit, then they are published once it lets go, with no timer and no further commit', async () => {
+    const t = await start();
+    const other = new pg.Client({ connectionString: t.database.url });
+    await other.connect();
+    try {
+      // Another replica mid-pass: it holds the lock and has already read the outbox.
+      await other.query('begin');
+      await other.query('select pg_advisory_xact_lock($1)', [advisoryLocks.outboxRelay]);
+      const event = ticketCreated();
+      await t.service.transaction((tx) => enqueueEvent(tx, 'ticket.created', event)); // kicks the relay: busy
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await readStream(t.bus, 'ticket.created')).toEqual([]);
+      await other.query('commit'); // its pass ends without this replica's event
+
+      const published = await eventually(async () => {
+        const got = await readStream(t.bus, 'ticket.created');
+        return got.length === 1 && got;
+      }, { timeoutMs: 5000, what: 'the event, published by a retry' });
+      expect(published[0]!.payload).toEqual(event);
+    } finally {
+      await other.end();
+    }
   });
 
   it('when the relay runs, then it reports the backlog and counts published events', async () => {

@@ -10,6 +10,8 @@ import { PeriodicWorker } from '../service/worker.js';
 export type OutboxRow = typeof outbox.$inferSelect;
 
 const BATCH = 100;
+/** What a pass finds when another replica holds the relay lock. */
+const BUSY = Symbol('busy');
 /** Sent rows are kept a day for inspection; JetStream's de-duplication needs far less. */
 const KEEP_SENT_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
@@ -32,6 +34,7 @@ export class OutboxRelay {
   private readonly worker: PeriodicWorker;
   private lastPrune = 0;
   private lastBacklog = 0;
+  private busyRetryMs = 0;
 
   constructor(
     private readonly database: Database,
@@ -66,6 +69,11 @@ export class OutboxRelay {
     let total = 0;
     for (;;) {
       const sent = await this.publishBatch();
+      if (sent === BUSY) {
+        this.retryWhileBusy();
+        break;
+      }
+      this.busyRetryMs = 0;
       total += sent;
       if (sent < BATCH) break;
     }
@@ -82,12 +90,22 @@ export class OutboxRelay {
     await this.publishAll().catch((err) => this.logger.warn({ err }, 'final outbox pass failed'));
   }
 
-  private publishBatch(): Promise<number> {
+  /**
+   * Another replica holds the relay lock: its pass may have read the outbox before this
+   * replica's commit, so this one tries again shortly (100 ms, doubling up to the interval)
+   * rather than leave its events to the next timer pass, or, without a timer, to nobody.
+   */
+  private retryWhileBusy() {
+    this.busyRetryMs = Math.min(this.busyRetryMs ? this.busyRetryMs * 2 : 100, this.intervalMs);
+    setTimeout(() => this.kick(), this.busyRetryMs).unref();
+  }
+
+  private publishBatch(): Promise<number | typeof BUSY> {
     return this.database.transaction(async (tx) => {
       const { rows } = await tx.execute<{ locked: boolean }>(
         sql`select pg_try_advisory_xact_lock(${advisoryLocks.outboxRelay}) as locked`,
       );
-      if (!rows[0]?.locked) return 0; // another replica is relaying right now
+      if (!rows[0]?.locked) return BUSY; // another replica is relaying right now
       const batch = await tx
         .select()
         .from(outbox)
