@@ -44,7 +44,7 @@ export function run(command: string, args: string[], options: { log?: string; in
 export async function must(command: string, args: string[], options: Parameters<typeof run>[2] = {}): Promise<string> {
   const result = await run(command, args, options);
   if (result.code !== 0) {
-    const tail = (result.stderr || result.stdout).trim().split('\n').slice(-15).join('\n');
+    const tail = (result.stderr || result.stdout).trim().split('\n').slice(-25).join('\n');
     throw new Error(`${command} ${args.slice(0, 3).join(' ')} ... exited with ${result.code}:\n${tail}`);
   }
   return result.stdout.trim();

@@ -10,12 +10,17 @@ import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PHASE_DEVELOPMENT_SERVER, PHASE_PRODUCTION_SERVER } from 'next/constants';
 import { afterAll, describe, expect, it } from 'vitest';
-import config from '../../client/next.config.js';
 import { freePort } from '@ticketing/devkit/free-port';
 import { Workspace, type K8sObject } from './support/kustomize.js';
 import { fixturesDir, read } from './support/repo.js';
+
+/** The client's next.config.ts as Next calls it. (Loaded at run time: it is the client's own TypeScript, compiled under the client's settings, not infra's.) */
+type NextConfigFn = (phase: string) => { allowedDevOrigins?: string[] };
+const { default: config } = (await import(/* @vite-ignore */ new URL('../../client/next.config.ts', import.meta.url).href)) as { default: NextConfigFn };
+// Next's PHASE_DEVELOPMENT_SERVER and PHASE_PRODUCTION_SERVER (next/constants).
+const PHASE_DEVELOPMENT_SERVER = 'phase-development-server';
+const PHASE_PRODUCTION_SERVER = 'phase-production-server';
 
 describe("next dev's allowed origins", () => {
   const workspace = new Workspace();
