@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestBudget, totalRequests } from './support/capacity.js';
+import { bytesOf, requestBudget, totalRequests } from './support/capacity.js';
 import { clusterObjects, gatewayRoutes, routeReferences } from './support/gateway.js';
 import {
   autoscaledReplicas,
@@ -395,6 +395,12 @@ describe("each service's configuration", () => {
       expect(await configProblems(s, { ...secretOnly, ...prodEnv })).toEqual([]);
       expect(prodEnv['NODE_ENV']).toBe('production');
     }
+  });
+
+  it("when next dev runs as the dev overlay's client, then its memory limit holds next dev's measured peak (945 MiB) with room to spare", () => {
+    const limitOf = (objects: K8sObject[]) =>
+      bytesOf((container(objects, 'client') as { resources?: { limits?: { memory?: string } } }).resources?.limits?.memory);
+    expect(limitOf(dev)).toBeGreaterThanOrEqual(1.25 * 945 * 2 ** 20);
   });
 
   it('when the client gets its environment, then it has every service URL and binds all interfaces', () => {
