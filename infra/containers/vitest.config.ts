@@ -12,7 +12,7 @@ export default defineConfig({
     include: ['infra/containers/*.test.ts'],
     globalSetup: ['infra/containers/setup.ts'],
     testTimeout: 180_000,
-    // Building every image from nothing takes a quarter of an hour on two cores.
+    // Stand-in bases and every image from nothing take about 12 minutes on two cores.
     hookTimeout: 60 * 60_000,
     fileParallelism: false,
     pool: 'forks',
