@@ -46,5 +46,5 @@ export { createServiceContext, type ServiceContext } from './service/context.js'
 export { createServiceApp } from './service/create-app.js';
 export { createHttpServer } from './service/http-server.js';
 export { type Logger } from './service/logger.js';
-export { runService, startService, type ServiceDefinition, type ServiceParts } from './service/run-service.js';
+export { runService } from './service/run-service.js';
 export { attachWorker, PeriodicWorker, type Worker } from './service/worker.js';
