@@ -8,6 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Container, PodSpec } from 'kubernetes-types/core/v1.js';
 import type { K8sObject } from '../test/support/kustomize.js';
 
 export interface ContainerSpec {
@@ -34,45 +35,11 @@ export interface ContainerSpec {
   readinessPath?: { path: string; port: number };
 }
 
-interface Container {
-  name: string;
-  image: string;
-  command?: string[];
-  args?: string[];
-  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: KeyRef; configMapKeyRef?: KeyRef } }[];
-  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
-  ports?: { name?: string; containerPort: number }[];
-  securityContext?: SecurityContext;
-  resources?: { limits?: { memory?: string } };
-  volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
-  lifecycle?: { preStop?: { exec?: { command: string[] } } };
-  readinessProbe?: { httpGet?: { path: string; port: string | number } };
-}
-interface KeyRef {
-  name: string;
-  key: string;
-  optional?: boolean;
-}
-interface SecurityContext {
-  runAsUser?: number;
-  runAsGroup?: number;
-  fsGroup?: number;
-  readOnlyRootFilesystem?: boolean;
-  allowPrivilegeEscalation?: boolean;
-  capabilities?: { drop?: string[] };
-}
-interface PodSpec {
-  containers: Container[];
-  securityContext?: SecurityContext;
-  terminationGracePeriodSeconds?: number;
-  volumes?: { name: string; emptyDir?: object; configMap?: { name: string }; secret?: { secretName: string }; persistentVolumeClaim?: { claimName: string } }[];
-}
-
 const byKind = (objects: K8sObject[], kind: string) => objects.filter((o) => o.kind === kind);
 
 /** Every workload's containers, ready to run; `filesDir` receives the ConfigMap and Secret files they mount. */
 export function containerSpecs(objects: K8sObject[], filesDir: string): ContainerSpec[] {
-  const data = (kind: 'ConfigMap' | 'Secret', name: string, optional = false): Record<string, string> => {
+  const data = (kind: 'ConfigMap' | 'Secret', name: string | undefined, optional = false): Record<string, string> => {
     const o = objects.find((x) => x.kind === kind && x.metadata.name === name) as (K8sObject & { data?: Record<string, string>; stringData?: Record<string, string> }) | undefined;
     if (!o && optional) return {};
     if (!o) throw new Error(`${kind} ${name} is not in the rendered manifests`);
@@ -110,7 +77,7 @@ export function containerSpecs(objects: K8sObject[], filesDir: string): Containe
         else if (volume?.configMap || volume?.secret) {
           const dir = join(filesDir, workload.metadata.name, m.name);
           mkdirSync(dir, { recursive: true });
-          const files = volume.configMap ? data('ConfigMap', volume.configMap.name) : data('Secret', volume.secret!.secretName);
+          const files = volume.configMap ? data('ConfigMap', volume.configMap.name) : data('Secret', volume.secret?.secretName);
           for (const [k, v] of Object.entries(files)) writeFileSync(join(dir, k), v);
           mounts.push({ source: dir, target: m.mountPath, readOnly: true, named: false });
         } else {
@@ -122,7 +89,7 @@ export function containerSpecs(objects: K8sObject[], filesDir: string): Containe
       const probe = c.readinessProbe?.httpGet;
       specs.push({
         workload: workload.metadata.name,
-        image: c.image,
+        image: c.image ?? '',
         aliases,
         env,
         user: security.runAsUser !== undefined ? `${security.runAsUser}:${security.runAsGroup ?? security.runAsUser}` : undefined,
@@ -138,7 +105,7 @@ export function containerSpecs(objects: K8sObject[], filesDir: string): Containe
         ports,
         gracePeriodSeconds: pod.terminationGracePeriodSeconds ?? 30,
         preStop: c.lifecycle?.preStop?.exec?.command,
-        readinessPath: probe ? { path: probe.path, port: typeof probe.port === 'number' ? probe.port : ports[probe.port]! } : undefined,
+        readinessPath: probe ? { path: probe.path ?? '/', port: typeof probe.port === 'number' ? probe.port : ports[probe.port]! } : undefined,
       });
     }
   }
