@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import pg from 'pg';
 import { freePort } from '@ticketing/devkit/free-port';
 import { startService, type ManagedProcess } from '@ticketing/devkit/system/process';
 import { repoRoot, serviceForPath, SERVICES, type ServiceName } from '@ticketing/devkit/system/services';
@@ -18,6 +20,11 @@ export interface SystemOptions {
   env?: Record<string, string>;
   /** A NATS server of the test's own (default: the shared one the test kit uses). */
   natsUrl?: string;
+  /**
+   * A PostgreSQL server of the test's own, by the URL of its `postgres` database: the
+   * services' databases are made there (default: on the test kit's server).
+   */
+  databaseAdminUrl?: string;
 }
 
 export class RunningSystem {
@@ -38,7 +45,7 @@ export class RunningSystem {
     const databases = new Map<ServiceName, TestDatabase>();
     const ports = {} as Record<ServiceName, number>;
     for (const s of services) {
-      databases.set(s, await createTestDatabase());
+      databases.set(s, options.databaseAdminUrl ? await createDatabaseOn(options.databaseAdminUrl) : await createTestDatabase());
       ports[s] = await freePort();
     }
     const env = {
@@ -91,6 +98,16 @@ export class RunningSystem {
     await started.waitReady({ timeoutMs: 30_000 });
   }
 
+  /** Sends a signal to a service's process: SIGSTOP freezes it (no exit, no cleanup), SIGCONT thaws it. */
+  signal(service: ServiceName, signal: NodeJS.Signals): void {
+    this.processes.get(service)?.signal(signal);
+  }
+
+  /** Services whose process has exited though nobody killed or stopped it: each crashed by itself. */
+  exitedByThemselves(): ServiceName[] {
+    return [...this.processes].filter(([, p]) => p.hasExited).map(([s]) => s);
+  }
+
   /** Kills a service's process (SIGKILL: no cleanup at all) and waits for it to be gone. */
   async kill(service: ServiceName): Promise<number | null> {
     const running = this.processes.get(service);
@@ -104,4 +121,18 @@ export class RunningSystem {
     await this.bus.remove().catch(() => {});
     for (const db of this.databases.values()) await db.drop().catch(() => {});
   }
+}
+
+/** A database on a server of the test's own (the test kit's createTestDatabase uses its own server). */
+async function createDatabaseOn(adminUrl: string): Promise<TestDatabase> {
+  const name = `test_${randomBytes(5).toString('hex')}`;
+  const run = async (sql: string) => {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(sql).finally(() => admin.end());
+  };
+  await run(`create database ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
 }
