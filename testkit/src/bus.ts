@@ -1,9 +1,17 @@
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { busDefaults } from '@ticketing/contracts';
+import { inject } from 'vitest';
 import { uniqueSuffix } from './unique-suffix.js';
 
-export const NATS_URL = process.env.NATS_URL ?? busDefaults.url;
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The run's NATS server (from the global setup): NATS_URL, or one it started. */
+    natsUrl: string;
+  }
+}
+
+/** The NATS server every test of the run shares, each file on a stream of its own. */
+export const NATS_URL = inject('natsUrl');
 
 export interface TestBus {
   env: { NATS_URL: string; NATS_STREAM: string; NATS_SUBJECT_PREFIX: string };
@@ -11,7 +19,7 @@ export interface TestBus {
   remove(): Promise<void>;
 }
 
-/** A stream and subject prefix of their own, on the shared NATS server or on `url`. */
+/** A stream and subject prefix of their own, on the run's NATS server or on `url`. */
 export function createTestBus(url = NATS_URL): TestBus {
   const id = uniqueSuffix();
   const env = { NATS_URL: url, NATS_STREAM: `TEST_${id}`, NATS_SUBJECT_PREFIX: `t${id}.` };

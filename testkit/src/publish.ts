@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders } from '@nats-io/transport-node';
-import { NATS_URL, type TestBus } from './bus.js';
+import type { TestBus } from './bus.js';
 
 /**
  * Publishes an event on the test stream as another service would (the payload is not
@@ -14,7 +14,7 @@ export async function publishTestEvent(
   options: { id?: string; raw?: string } = {},
 ): Promise<string> {
   const id = options.id ?? randomUUID();
-  const nc = await connect({ servers: NATS_URL });
+  const nc = await connect({ servers: bus.env.NATS_URL });
   try {
     const h = natsHeaders();
     h.set('Nats-Msg-Id', id);

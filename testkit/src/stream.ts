@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/
 import { connect, nanos } from '@nats-io/transport-node';
 import { count, isNull } from 'drizzle-orm';
 import { outbox, type ServiceContext } from '@ticketing/common';
-import { NATS_URL, type TestBus } from './bus.js';
+import type { TestBus } from './bus.js';
 import { eventually } from './eventually.js';
 
 export interface ReceivedEvent {
@@ -14,7 +14,7 @@ export interface ReceivedEvent {
 
 /** Every message in the test stream on `subject` (without the prefix; wildcards allowed), oldest first. */
 export async function readStream(bus: TestBus, subject: string): Promise<ReceivedEvent[]> {
-  const nc = await connect({ servers: NATS_URL });
+  const nc = await connect({ servers: bus.env.NATS_URL });
   try {
     const jsm = await jetstreamManager(nc);
     const prefix = bus.env.NATS_SUBJECT_PREFIX;

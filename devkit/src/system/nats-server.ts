@@ -1,15 +1,61 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { freePort } from '../free-port.js';
+import { repoRoot } from './services.js';
 
-/** The `nats-server` program: on the PATH, or where Debian's package puts it (not on every user's PATH). */
+/**
+ * The oldest nats-server release line accepted: production's (the manifests pin nats:2.10.x).
+ * Older servers behave differently where it matters: on 2.9, `msg.term(reason)` is not final.
+ * infra/test/nats-version.test.ts keeps this, the manifests and the test server in step.
+ */
+export const NATS_MIN_VERSION = '2.10';
+
+const HOW_TO_GET_ONE = `scripts/nats-server.sh fetches Debian trixie's into .nats/, or set NATS_SERVER_BIN to a nats-server ${NATS_MIN_VERSION} or newer`;
+
+/** Whether a server version ("2.10.27") is of production's release line or newer. */
+export function isSupportedNatsVersion(version: string): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const [minMajor = 0, minMinor = 0] = NATS_MIN_VERSION.split('.').map(Number);
+  return major > minMajor || (major === minMajor && minor >= minMinor);
+}
+
+/** Why a server of `version` (at `where`) is refused, and what to do instead. */
+export function unsupportedNatsMessage(version: string, where: string): string {
+  return `nats-server ${version} (${where}) is older than ${NATS_MIN_VERSION}, the release production runs: ${HOW_TO_GET_ONE}`;
+}
+
+/** "nats-server: v2.10.27" -> "2.10.27"; undefined if it does not run. */
+export function natsServerVersion(binary: string): string | undefined {
+  const out = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  return /v(\d+\.\d+\.\d+)/.exec(`${out.stdout}${out.stderr}`)?.[1];
+}
+
+/**
+ * The `nats-server` program, of production's release line or newer: NATS_SERVER_BIN if set,
+ * else the one scripts/nats-server.sh put in .nats/, else one on the PATH or where Debian's
+ * package puts it (not on every user's PATH). Throws when the only ones found are older;
+ * undefined when there is none.
+ */
 export function findNatsServer(): string | undefined {
+  const given = process.env.NATS_SERVER_BIN;
+  if (given) {
+    const version = natsServerVersion(given);
+    if (!version) throw new Error(`NATS_SERVER_BIN=${given} is not a nats-server that runs`);
+    if (!isSupportedNatsVersion(version)) throw new Error(unsupportedNatsMessage(version, `NATS_SERVER_BIN=${given}`));
+    return given;
+  }
   const onPath = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim();
-  if (onPath) return onPath;
-  return existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : undefined;
+  const candidates = [join(repoRoot, '.nats', 'usr', 'sbin', 'nats-server'), onPath, '/usr/sbin/nats-server'];
+  const found = [...new Set(candidates)]
+    .filter((path) => path && existsSync(path))
+    .map((path) => ({ path, version: natsServerVersion(path) ?? 'of unknown version' }));
+  const fit = found.find(({ version }) => isSupportedNatsVersion(version));
+  if (fit) return fit.path;
+  if (found[0]) throw new Error(unsupportedNatsMessage(found[0].version, found[0].path));
+  return undefined;
 }
 
 export interface NatsServerOptions {
@@ -25,9 +71,9 @@ export interface NatsServerOptions {
 }
 
 /**
- * A nats-server with JetStream, on 127.0.0.1. `npm start` runs one with its store in `.data/`;
- * the chaos run runs one of its own, so it can restart it without disturbing the shared server
- * the other tests use. A restart keeps the port and the store: streams, consumers and their
+ * A nats-server with JetStream, on 127.0.0.1. `npm start` runs one with its store in `.data/`,
+ * the test run one for all its tests (testkit's global setup), and the chaos run one of its
+ * own, so it can restart it without disturbing the one the other tests use. A restart keeps the port and the store: streams, consumers and their
  * positions survive it, as in production.
  */
 export class NatsServer {
@@ -42,7 +88,7 @@ export class NatsServer {
 
   static async start(options: NatsServerOptions): Promise<NatsServer> {
     const binary = options.binary ?? findNatsServer();
-    if (!binary) throw new Error('nats-server not found: install it (Debian/Ubuntu: apt-get install nats-server)');
+    if (!binary) throw new Error(`nats-server not found: ${HOW_TO_GET_ONE}`);
     const server = new NatsServer(options.port ?? (await freePort()), { ...options, binary });
     await server.launch();
     return server;
