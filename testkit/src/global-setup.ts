@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedPostgres } from '@ticketing/devkit';
-import { isSupportedNatsVersion, NatsServer, unsupportedNatsMessage } from '@ticketing/devkit/system/nats-server';
+import { isSupportedNatsVersion, NATS_MIN_VERSION, NatsServer } from '@ticketing/devkit/system/nats-server';
 
 /**
  * Once per test run: PostgreSQL from DATABASE_URL, or else an embedded server; NATS from
@@ -44,10 +44,17 @@ async function nats(stops: (() => Promise<void>)[]): Promise<string> {
   const given = process.env.NATS_URL;
   if (given) {
     // Tests must see what production does (e.g. on 2.9 `msg.term(reason)` is not final).
-    const nc = await connect({ servers: given, reconnect: false });
-    const version = nc.info?.version ?? 'of unknown version';
+    const nc = await connect({ servers: given, reconnect: false }).catch((err: Error) => {
+      throw new Error(`NATS_URL=${given} does not answer (${err.message}): start it, or unset NATS_URL and the tests start a server of their own`);
+    });
+    const version = nc.info?.version ?? 'unknown';
     await nc.close();
-    if (!isSupportedNatsVersion(version)) throw new Error(unsupportedNatsMessage(version, `NATS_URL=${given}`));
+    if (!isSupportedNatsVersion(version)) {
+      throw new Error(
+        `NATS_URL=${given} is nats-server ${version}, older than ${NATS_MIN_VERSION}, the release production runs: ` +
+          'point NATS_URL at a newer one, or unset it and the tests start one of their own',
+      );
+    }
     return given;
   }
   const dir = await mkdtemp(join(tmpdir(), 'ticketing-test-nats-'));

@@ -23,7 +23,7 @@ export function isSupportedNatsVersion(version: string): boolean {
 }
 
 /** Why a server of `version` (at `where`) is refused, and what to do instead. */
-export function unsupportedNatsMessage(version: string, where: string): string {
+function unsupportedNatsMessage(version: string, where: string): string {
   return `nats-server ${version} (${where}) is older than ${NATS_MIN_VERSION}, the release production runs: ${HOW_TO_GET_ONE}`;
 }
 
