@@ -26,12 +26,12 @@ export {
   defaultListenerOptions,
   defineListener,
   handleMessage,
-  RetryLater,
   startListeners,
   type Listener,
   type ListenerOptions,
   type RunningListeners,
 } from './bus/listener.js';
+export { failureCause, PermanentFailure, RetryLater, type FailureCause } from './bus/failures.js';
 export { isNextVersion } from './bus/versioning.js';
 
 // Database: the outbox and inbox tables every service's schema includes

@@ -16,7 +16,7 @@ import {
 import { widgets } from './fixtures/schema.js';
 import { migrationsFolder } from './fixtures/service.js';
 
-const opts = { maxDeliveries: 3, retryDelayMs: 50, maxRetryDelayMs: 200, ackWaitMs: 2000 };
+const opts = { retryDelayMs: 50, maxRetryDelayMs: 200, ackWaitMs: 2000 };
 const CONSUMER = 'fixture-ticket-created';
 
 let t: TestService<BaseConfig> | undefined;

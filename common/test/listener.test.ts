@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deadLetterSubject } from '@ticketing/contracts';
-import { defineListener, RetryLater, startListeners } from '../src/bus/listener.js';
+import { PermanentFailure, RetryLater } from '../src/bus/failures.js';
+import { defineListener, startListeners } from '../src/bus/listener.js';
 import type { BaseConfig } from '../src/config/env.js';
 import {
   eventually,
@@ -15,7 +16,7 @@ import {
 import { inbox, widgets } from './fixtures/schema.js';
 import { startFixtureService } from './fixtures/service.js';
 
-const opts = { maxDeliveries: 3, retryDelayMs: 50, maxRetryDelayMs: 100, ackWaitMs: 1000 };
+const opts = { retryDelayMs: 50, maxRetryDelayMs: 100, ackWaitMs: 1000 };
 
 const services: TestService<BaseConfig>[] = [];
 async function start(shared?: Parameters<typeof startFixtureService>[0], name?: string) {
@@ -37,11 +38,13 @@ const ticketCreated = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-/** Inserts a widget per event; titled "fail" events always throw. */
+/** Inserts a widget per event; titled "fail" events fail for good, "flaky" ones until `flaky.passes`. */
+const flaky = { passes: false };
 const recordWidget = (calls: string[], handledBy = 'one') =>
   defineListener('ticket.created', async (event, { tx }) => {
     calls.push(event.title);
-    if (event.title === 'fail') throw new Error('cannot handle this one');
+    if (event.title === 'fail') throw new PermanentFailure('cannot handle this one');
+    if (event.title === 'flaky' && !flaky.passes) throw new Error('a bug, or a dependency not ready');
     await tx.insert(widgets).values({ id: event.id, name: event.title, handledBy });
   });
 
@@ -88,7 +91,26 @@ describe('listeners', () => {
     expect(await widgetCount(t)).toBe(1);
   });
 
-  it('when an event always fails, then after the bounded deliveries it goes to the dead letter subject and later events still flow', async () => {
+  it('when a handler fails with an error it does not call permanent, then the event is retried past any old budget, never dead-lettered, and applied once it passes', async () => {
+    const t = await start();
+    const calls: string[] = [];
+    flaky.passes = false;
+    await t.listen([recordWidget(calls)], opts);
+    const id = await publishTestEvent(t.bus, 'ticket.created', ticketCreated({ title: 'flaky' }));
+    await publishTestEvent(t.bus, 'ticket.created', ticketCreated({ title: 'after' }));
+
+    // Well past the 8 deliveries that used to end in a dead letter; later events flow meanwhile.
+    await eventually(() => calls.filter((c) => c === 'flaky').length >= 12, { what: '12 deliveries', timeoutMs: 20_000 });
+    expect(await widgetCount(t)).toBe(1);
+    expect(t.service.retries.summary()).toMatchObject({ retrying: 1, causes: { error: 1 } });
+    flaky.passes = true;
+    await eventually(async () => (await widgetCount(t)) === 2);
+    expect(await t.service.database.db.select().from(inbox).where(eq(inbox.eventId, id))).toHaveLength(1);
+    expect(t.service.retries.summary().retrying).toBe(0);
+    expect(await readStream(t.bus, 'deadletter.>')).toEqual([]);
+  });
+
+  it('when a handler says the failure is permanent, then the event goes to the dead letter subject after that one delivery and later events still flow', async () => {
     const t = await start();
     const calls: string[] = [];
     await t.listen([recordWidget(calls)], opts);
@@ -106,13 +128,13 @@ describe('listeners', () => {
       'Ticketing-Event-Id': poisonId,
       'Ticketing-Consumer': 'fixture-ticket-created',
       'Ticketing-Reason': 'cannot handle this one',
-      'Ticketing-Deliveries': '3',
+      'Ticketing-Deliveries': '1',
     });
     await eventually(async () => (await widgetCount(t)) === 1);
-    expect(calls.filter((c) => c === 'fail')).toHaveLength(3);
-    // Terminated: it is not delivered a fourth time.
-    await new Promise((r) => setTimeout(r, 500));
-    expect(calls.filter((c) => c === 'fail')).toHaveLength(3);
+    // Terminated: past the ack wait it is neither delivered again nor dead-lettered again.
+    await new Promise((r) => setTimeout(r, opts.ackWaitMs + 500));
+    expect(calls.filter((c) => c === 'fail')).toHaveLength(1);
+    expect(await readStream(t.bus, 'deadletter.>')).toHaveLength(1);
     expect(await t.service.database.db.select().from(inbox).where(eq(inbox.eventId, poisonId))).toEqual([]);
   });
 
@@ -144,7 +166,7 @@ describe('listeners', () => {
           await tx.insert(widgets).values({ id: event.id, name: event.title });
         }),
       ],
-      { ...opts, maxDeliveries: 50 },
+      opts,
     );
     await publishTestEvent(t.bus, 'ticket.created', ticketCreated());
     await eventually(() => attempts >= 2);

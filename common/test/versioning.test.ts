@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RetryLater } from '../src/bus/listener.js';
+import { RetryLater } from '../src/bus/failures.js';
 import { isNextVersion } from '../src/bus/versioning.js';
 
 describe('isNextVersion', () => {

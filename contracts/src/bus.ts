@@ -32,7 +32,10 @@ export const deadLetterSubject = (consumer: string, subject: string) => `${DEAD_
 
 export const isDeadLetter = (subject: string) => subject.startsWith(`${DEAD_LETTER_PREFIX}.`);
 
-/** What a dead letter carries besides the original payload and `traceparent`. */
+/**
+ * What a dead letter carries besides the original payload and `traceparent`. A replayed one
+ * keeps `eventId`, so the consumer's inbox sees the original event.
+ */
 export const deadLetterHeaders = {
   eventId: 'Ticketing-Event-Id',
   consumer: 'Ticketing-Consumer',
@@ -40,10 +43,19 @@ export const deadLetterHeaders = {
   deliveries: 'Ticketing-Deliveries',
 } as const;
 
-/** The stream's subject filters: every family of subjects (`ticket.*`, ...) and the dead letters. */
+/**
+ * A replayed dead letter goes back to the one consumer that dropped it, as
+ * `replay.<consumer>.<subject>`: each durable consumer also listens there.
+ */
+export const REPLAY_PREFIX = 'replay';
+
+export const replaySubject = (consumer: string, subject: string) => `${REPLAY_PREFIX}.${consumer}.${subject}`;
+
+/** The stream's subject filters: every family of subjects (`ticket.*`, ...), the dead letters and their replays. */
 export const streamSubjectFilters = [
   ...new Set(subjects.map((s) => `${s.split('.')[0]}.*`)),
   `${DEAD_LETTER_PREFIX}.>`,
+  `${REPLAY_PREFIX}.>`,
 ];
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;

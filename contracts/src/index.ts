@@ -6,7 +6,7 @@
  *   events.ts        each event's payload schema
  *   order-status.ts  the states of an order
  *   money.ts         the price rule that events and the API share
- *   bus.ts           how events travel: stream, consumer names, dead letters, trace ids
+ *   bus.ts           how events travel: stream, consumer names, dead letters and replays, trace ids
  *   api.ts           the HTTP API's request and response bodies
  *
  * Only events.ts and money.ts use zod: a browser page that needs names and types loads none of it.
@@ -22,6 +22,8 @@ export {
   deadLetterHeaders,
   deadLetterSubject,
   isDeadLetter,
+  REPLAY_PREFIX,
+  replaySubject,
   serviceOfConsumer,
   streamSubjectFilters,
   traceIdOf,

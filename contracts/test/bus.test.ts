@@ -4,6 +4,7 @@ import {
   deadLetterSubject,
   eventSchemas,
   isDeadLetter,
+  replaySubject,
   serviceOfConsumer,
   streamSubjectFilters,
   subjects,
@@ -32,7 +33,15 @@ describe('bus naming', () => {
     expect(subject).toBe('deadletter.orders-payment-created.payment.created');
     expect(isDeadLetter(subject)).toBe(true);
     expect(subjects.some(isDeadLetter)).toBe(false);
-    expect(streamSubjectFilters).toEqual(['ticket.*', 'order.*', 'expiration.*', 'payment.*', 'deadletter.>']);
+    expect(streamSubjectFilters).toEqual(['ticket.*', 'order.*', 'expiration.*', 'payment.*', 'deadletter.>', 'replay.>']);
+  });
+
+  it('when a dead letter is replayed, then it goes to replay.<consumer>.<subject>, inside the stream and apart from the events', () => {
+    const subject = replaySubject('orders-payment-created', 'payment.created');
+    expect(subject).toBe('replay.orders-payment-created.payment.created');
+    expect(isDeadLetter(subject)).toBe(false);
+    expect(streamSubjectFilters).toContain('replay.>');
+    expect(subjects.some((s) => s.startsWith('replay.'))).toBe(false);
   });
 
   it('when the subjects are listed, then each has its payload schema, in the order of a purchase', () => {

@@ -14,3 +14,4 @@ export { handleNextWithLostAck } from './lost-ack.js';
 export { recordingLogger, type LogRecord } from './logs.js';
 export { expectErrors } from './http.js';
 export { expectDeadLettered, publishPoison } from './poison.js';
+export { shutOffDatabase } from './outage.js';

@@ -24,9 +24,8 @@ export interface TestService<C extends BaseConfig> {
   close(): Promise<void>;
 }
 
-/** Short retry delays and ack wait, so redeliveries and dead letters happen within a test's time. */
+/** Short retry delays and ack wait, so redeliveries happen within a test's time. */
 export const fastListenerOptions: Partial<ListenerOptions> = {
-  maxDeliveries: 3,
   retryDelayMs: 50,
   maxRetryDelayMs: 200,
   ackWaitMs: 2_000,

@@ -1,6 +1,7 @@
 import {
   AckPolicy,
   DeliverPolicy,
+  DiscardPolicy,
   jetstream,
   jetstreamManager,
   JetStreamApiError,
@@ -11,7 +12,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { streamSubjectFilters } from '@ticketing/contracts';
+import { replaySubject, streamSubjectFilters } from '@ticketing/contracts';
 import type { Logger } from 'pino';
 import { waitFor } from '../service/wait-for.js';
 
@@ -22,6 +23,10 @@ export interface BusOptions {
   stream: string;
   /** Prepended to every subject, so separate systems can share one server. */
   subjectPrefix: string;
+  /** False for a tool that only reads and repairs (the stream is the services' to make and size). */
+  manageStream?: boolean;
+  /** The stream's size limit (default 1 GiB). */
+  maxBytes?: number;
   /** How long start-up waits for NATS to be reachable (default 10 s). */
   startupWaitMs?: number;
 }
@@ -29,7 +34,7 @@ export interface BusOptions {
 /** JetStream drops a message whose `Nats-Msg-Id` it has seen within this window. */
 export const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
 /** Old events age out; a week covers any replica that was down for a while. */
-const MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
+export const STREAM_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface PublishOptions {
   /** Event id: JetStream's de-duplication key. */
@@ -54,7 +59,7 @@ export class Bus {
     );
     const jsm = await jetstreamManager(nc);
     const bus = new Bus(nc, jetstream(nc), jsm, options);
-    await bus.ensureStream();
+    if (options.manageStream !== false) await bus.ensureStream();
     void logStatus(nc, logger);
     return bus;
   }
@@ -83,16 +88,22 @@ export class Bus {
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
       duplicate_window: nanos(DUPLICATE_WINDOW_MS),
-      max_age: nanos(MAX_AGE_MS),
+      max_age: nanos(STREAM_MAX_AGE_MS),
+      // Full: a publish is refused (the event waits in its outbox) rather than an unread one dropped.
+      max_bytes: this.options.maxBytes ?? 1 << 30,
+      discard: DiscardPolicy.New,
     };
     for (let attempt = 0; ; attempt++) {
       try {
         const info = await this.jsm.streams.info(this.stream);
         const missing = subjects.filter((s) => !info.config.subjects?.includes(s));
-        if (missing.length > 0) {
+        const limitsDiffer = info.config.max_bytes !== config.max_bytes || info.config.discard !== config.discard;
+        if (missing.length > 0 || limitsDiffer) {
           await this.jsm.streams.update(this.stream, {
             ...info.config,
             subjects: [...(info.config.subjects ?? []), ...missing],
+            max_bytes: config.max_bytes,
+            discard: config.discard,
           });
         }
         return;
@@ -109,11 +120,14 @@ export class Bus {
     }
   }
 
-  /** One durable pull consumer per (service, subject), shared by every replica. */
+  /**
+   * One durable pull consumer per (service, subject), shared by every replica. It takes the
+   * subject's events and the dead letters replayed to it (`replay.<consumer>.<subject>`).
+   */
   async ensureConsumer(durable: string, subject: string, ackWaitMs: number) {
     const config = {
       durable_name: durable,
-      filter_subject: this.subject(subject),
+      filter_subjects: [this.subject(subject), this.subject(replaySubject(durable, subject))],
       ack_policy: AckPolicy.Explicit,
       ack_wait: nanos(ackWaitMs),
       deliver_policy: DeliverPolicy.All,
@@ -121,9 +135,12 @@ export class Bus {
     };
     try {
       await this.jsm.consumers.info(this.stream, durable);
+      // A consumer made before replays existed had the one filter subject: it takes both now.
       await this.jsm.consumers.update(this.stream, durable, {
         ack_wait: config.ack_wait,
         max_ack_pending: config.max_ack_pending,
+        filter_subject: '',
+        filter_subjects: config.filter_subjects,
       });
     } catch (err) {
       if (!isNotFound(err)) throw err;

@@ -16,7 +16,9 @@ export async function deadLetter(
 ): Promise<boolean> {
   try {
     await service.bus.publish(deadLetterSubject(info.consumer, info.subject), msg.data, {
-      id: `${info.eventId}:${info.consumer}:dead`,
+      // Per delivered message (a redelivery of it is the same one), so a replayed event that
+      // fails again is dead-lettered again rather than dropped as a duplicate.
+      id: `${info.eventId}:${info.consumer}:dead:${msg.seq}`,
       headers: {
         [deadLetterHeaders.eventId]: info.eventId,
         [deadLetterHeaders.consumer]: info.consumer,

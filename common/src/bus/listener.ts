@@ -1,10 +1,11 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import { consumerName, eventSchemas, type EventPayload, type Subject } from '@ticketing/contracts';
+import { consumerName, deadLetterHeaders, eventSchemas, type EventPayload, type Subject } from '@ticketing/contracts';
 import type { Logger } from 'pino';
 import type { Tx } from '../db/database.js';
 import { recordInInbox } from '../outbox/inbox.js';
 import type { ServiceContext } from '../service/context.js';
 import { deadLetter } from './dead-letter.js';
+import { failureCause } from './failures.js';
 import { runWithTrace } from './trace.js';
 
 export interface HandlerContext {
@@ -28,20 +29,7 @@ export function defineListener<S extends Subject>(
   return { subject, handle };
 }
 
-/**
- * Thrown by a handler when the event came too early (e.g. version 5 before version 4): it
- * is left for redelivery without being logged as a failure.
- */
-export class RetryLater extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'RetryLater';
-  }
-}
-
 export interface ListenerOptions {
-  /** Deliveries before an event goes to the dead-letter subject. */
-  maxDeliveries: number;
   /** First redelivery delay; it doubles with each failure, up to `maxRetryDelayMs`. */
   retryDelayMs: number;
   maxRetryDelayMs: number;
@@ -50,7 +38,6 @@ export interface ListenerOptions {
 }
 
 export const defaultListenerOptions: ListenerOptions = {
-  maxDeliveries: 8,
   retryDelayMs: 500,
   maxRetryDelayMs: 30_000,
   ackWaitMs: 30_000,
@@ -63,7 +50,7 @@ export interface RunningListeners {
 /**
  * Subscribes every listener through its durable consumer and handles events one at a time:
  * inbox entry and effects in one transaction, ack after commit, `nak` with a growing delay on
- * failure, dead letter after `maxDeliveries`.
+ * a failure that can pass (for as long as it lasts), dead letter for poison only.
  */
 export async function startListeners(
   service: ServiceContext,
@@ -104,7 +91,9 @@ export async function handleMessage(
   opts: ListenerOptions,
 ) {
   const { subject } = listener;
-  const eventId = msg.headers?.get('Nats-Msg-Id') || `${msg.info.stream}:${msg.seq}`;
+  // A replayed dead letter carries the original event's id, so the inbox knows it.
+  const eventId =
+    msg.headers?.get(deadLetterHeaders.eventId) || msg.headers?.get('Nats-Msg-Id') || `${msg.info.stream}:${msg.seq}`;
   const deliveryCount = msg.info.deliveryCount;
   const log = service.logger.child({ consumer, subject, eventId, deliveryCount });
 
@@ -117,6 +106,8 @@ export async function handleMessage(
     return;
   }
 
+
+  const key = { consumer, eventId };
   try {
     const first = await runWithTrace(msg.headers?.get('traceparent'), () =>
       service.transaction(async (tx) => {
@@ -126,21 +117,33 @@ export async function handleMessage(
       }),
     );
     msg.ack();
+    service.retries.settled(key);
     service.metrics.eventsHandled.inc({ subject, result: first ? 'handled' : 'duplicate' });
     if (!first) log.info('duplicate event ignored');
   } catch (err) {
-    service.metrics.eventsFailed.inc({ subject });
-    if (deliveryCount >= opts.maxDeliveries) {
-      const reason = err instanceof Error ? err.message : String(err);
+    const cause = failureCause(err);
+    service.metrics.eventsFailed.inc({ subject, cause });
+    const reason = err instanceof Error ? err.message : String(err);
+    if (cause === 'permanent') {
       const moved = await deadLetter(service, msg, { subject, consumer, eventId, reason, log });
-      if (moved) msg.term(reason);
-      else msg.nak(opts.maxRetryDelayMs);
+      if (moved) {
+        service.retries.settled(key);
+        msg.term(reason);
+      } else msg.nak(opts.maxRetryDelayMs);
       return;
     }
     const delay = Math.min(opts.retryDelayMs * 2 ** (deliveryCount - 1), opts.maxRetryDelayMs);
-    if (err instanceof RetryLater) log.info({ reason: err.message, delay }, 'event left for redelivery');
-    else log.warn({ err, delay }, 'event handling failed; will retry');
     msg.nak(delay);
+    const publishedAt = Math.floor(msg.info.timestampNanos / 1e6);
+    const noted = service.retries.failed(key, { subject, cause, publishedAt });
+    if (noted.becameStuck) {
+      service.metrics.eventsStuck.inc({ subject, cause });
+      log.error({ reason, cause, waitingSeconds: Math.round((Date.now() - publishedAt) / 1000) }, 'event stuck: still retrying');
+    } else if (noted.log) {
+      const fields = { reason, cause, delay, notLogged: noted.suppressed };
+      if (cause === 'out_of_order') log.info(fields, 'event left for redelivery');
+      else log.warn(fields, 'event handling failed; will retry');
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { RetryLater } from './listener.js';
+import { RetryLater } from './failures.js';
 
 /**
  * Optimistic concurrency for replicas: every change to a record bumps its version, and a

@@ -22,8 +22,16 @@ export const baseConfigSchema = z.object({
   COOKIE_SECURE: z.stringbool().optional(),
   /** How long the bus waits for a listener's ack before redelivering (to another replica). */
   EVENT_ACK_WAIT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(1).max(3600).default(30),
-  /** Deliveries before a failing event goes to the dead-letter subject. */
-  EVENT_MAX_DELIVERIES: z.coerce.number({ error: 'must be a whole number' }).int().min(1).max(100).default(8),
+  /**
+   * A failing event is retried for as long as it fails (only poison is dead-lettered); one still
+   * failing this long after it was published is logged at error level and counted as stuck.
+   */
+  EVENT_STUCK_AFTER_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(1).max(86_400).default(300),
+  /**
+   * The stream's size limit: keep it below its volume's size. When it is full, publishing waits
+   * (events stay in the outboxes) until old events age out; nothing unread is discarded.
+   */
+  NATS_STREAM_MAX_BYTES: z.coerce.number({ error: 'must be a number of bytes' }).int().min(1 << 20).default(1 << 30),
   /**
    * Database connections per process. Each is a PostgreSQL server process: a one-machine
    * system (`npm start`) runs fine on a few, a replica beside a big server may want more.

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { Bus } from '../bus/bus.js';
+import { RetryBook } from '../bus/retries.js';
 import type { BaseConfig } from '../config/env.js';
 import { connectDatabase, type Database, type Tx } from '../db/database.js';
 import { OutboxRelay } from '../outbox/relay.js';
@@ -13,6 +14,8 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   config: C;
   logger: Logger;
   metrics: Metrics;
+  /** The events this replica keeps retrying (shown in `/readyz` and the metrics). */
+  retries: RetryBook;
   database: Database;
   bus: Bus;
   relay: OutboxRelay;
@@ -43,7 +46,8 @@ export async function createServiceContext<C extends BaseConfig>(
 ): Promise<ServiceContext<C>> {
   const { name, config } = options;
   const logger = options.logger ?? createLogger(name, config.LOG_LEVEL);
-  const metrics = createMetrics(name, { processMetrics: options.processMetrics });
+  const retries = new RetryBook({ stuckAfterMs: config.EVENT_STUCK_AFTER_SECONDS * 1000, logEveryMs: 30_000 });
+  const metrics = createMetrics(name, { processMetrics: options.processMetrics, retries });
   const verifySession = await createSessionVerifier(config.JWT_PUBLIC_KEY);
   const database = await connectDatabase({
     url: config.DATABASE_URL,
@@ -60,6 +64,7 @@ export async function createServiceContext<C extends BaseConfig>(
         name,
         stream: config.NATS_STREAM,
         subjectPrefix: config.NATS_SUBJECT_PREFIX,
+        maxBytes: config.NATS_STREAM_MAX_BYTES,
         startupWaitMs: config.STARTUP_WAIT_SECONDS * 1000,
       },
       logger,
@@ -76,6 +81,7 @@ export async function createServiceContext<C extends BaseConfig>(
     config,
     logger,
     metrics,
+    retries,
     database,
     bus,
     relay,

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ServiceContext } from './context.js';
 
-/** Probes and metrics, outside `/api`: liveness, readiness (database and bus), Prometheus. */
+/** Probes and metrics, outside `/api`: liveness, readiness (database and bus) with the events being retried, Prometheus. */
 export function healthRoutes(service: ServiceContext): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -17,7 +17,9 @@ export function healthRoutes(service: ServiceContext): Router {
       checks[name] = await Promise.resolve(check()).catch(() => false);
     }
     const ready = Object.values(checks).every(Boolean);
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
+    // Events being retried (an outage, a version gap) show here without failing readiness:
+    // taking the replica out of service would not bring its dependency back.
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks, events: service.retries.summary() });
   });
   router.get('/metrics', async (_req, res) => {
     res.type(service.metrics.registry.contentType).send(await service.metrics.registry.metrics());

@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { RetryBook } from '../bus/retries.js';
 
 /** One registry per service instance, so several instances can live in one test process. */
-export function createMetrics(service: string, { processMetrics = false } = {}) {
+export function createMetrics(service: string, { processMetrics = false, retries }: { processMetrics?: boolean; retries?: RetryBook } = {}) {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   if (processMetrics) collectDefaultMetrics({ register: registry });
@@ -29,14 +30,44 @@ export function createMetrics(service: string, { processMetrics = false } = {}) 
     }),
     eventsFailed: new Counter({
       name: 'events_failed_total',
-      help: 'Event deliveries whose handling failed (each will be retried or dead-lettered)',
-      labelNames: ['subject'] as const,
+      help: 'Event deliveries whose handling failed, by cause (each is retried, or dead-lettered when permanent)',
+      labelNames: ['subject', 'cause'] as const,
       registers,
     }),
     eventsDeadLettered: new Counter({
       name: 'events_dead_lettered_total',
       help: 'Events moved to the dead-letter subject',
       labelNames: ['subject'] as const,
+      registers,
+    }),
+    eventsStuck: new Counter({
+      name: 'events_stuck_total',
+      help: 'Events still failing EVENT_STUCK_AFTER_SECONDS after they were published (still retried), by cause',
+      labelNames: ['subject', 'cause'] as const,
+      registers,
+    }),
+    eventsRetrying: new Gauge({
+      name: 'events_retrying',
+      help: 'Events this replica is retrying, by cause (an outage, a version gap, a failing handler)',
+      labelNames: ['cause'] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const [cause, n] of Object.entries(retries?.summary().causes ?? {})) this.set({ cause }, n);
+      },
+    }),
+    eventRetryOldest: new Gauge({
+      name: 'event_retry_oldest_seconds',
+      help: 'Age of the oldest event this replica is retrying, since it was published',
+      registers,
+      collect() {
+        this.set(retries?.summary().oldestSeconds ?? 0);
+      },
+    }),
+    streamUsage: new Gauge({
+      name: 'stream_usage',
+      help: "The event stream's size as of the last check: bytes, messages, and its byte limit",
+      labelNames: ['measure'] as const,
       registers,
     }),
     outboxBacklog: new Gauge({

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { z } from 'zod';
 import { startListeners, type Listener, type ListenerOptions } from '../bus/listener.js';
 import { loadConfig, type BaseConfig } from '../config/env.js';
+import { messagingRetention } from '../outbox/retention.js';
 import { createServiceContext, type ServiceContext } from './context.js';
 import { createHttpServer } from './http-server.js';
 import { attachWorker, type Worker } from './worker.js';
@@ -56,14 +57,14 @@ export async function startService(
   { app, listeners, workers }: ServiceParts,
   listenerOptions?: Partial<ListenerOptions>,
 ) {
-  for (const worker of workers) {
+  // Every service keeps its inbox and the stream in bounds, besides its own work.
+  for (const worker of [...workers, messagingRetention(service)]) {
     attachWorker(service, worker);
     await worker.start();
   }
   const { logger } = service;
   const running = await startListeners(service, listeners, {
     ackWaitMs: service.config.EVENT_ACK_WAIT_SECONDS * 1000,
-    maxDeliveries: service.config.EVENT_MAX_DELIVERIES,
     ...listenerOptions,
   });
   await service.relay.start();

@@ -1,12 +1,12 @@
-import { defineListener } from '@ticketing/common';
+import { defineListener, PermanentFailure } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
 import { cancelOrder, lockOrder } from '../changes.js';
 
 /** An order's time is up: cancel it and free its ticket, unless it was paid in time. */
 export const expirationCompleteListener = defineListener('expiration.complete', async ({ orderId }, { tx }) => {
   const order = await lockOrder(tx, orderId);
-  // Retried, then dead-lettered: expiry is only ever scheduled for an order this service made.
-  if (!order) throw new Error(`order ${orderId} not found`);
+  // Dead-lettered at once: expiry is only ever scheduled for an order this service made.
+  if (!order) throw new PermanentFailure(`order ${orderId} not found`);
   // A complete order is never cancelled; a cancelled one has nothing left to do.
   if (order.status === OrderStatus.Complete || order.status === OrderStatus.Cancelled) return;
   await cancelOrder(tx, order);

@@ -1,11 +1,11 @@
-import { defineListener } from '@ticketing/common';
+import { defineListener, PermanentFailure } from '@ticketing/common';
 import { lockTicket, recordCancelledOrder, setReservation } from '../changes.js';
 
 /** A cancelled (or expired) order frees its ticket for other buyers. */
 export const orderCancelledListener = defineListener('order.cancelled', async (order, { tx }) => {
   await recordCancelledOrder(tx, order.id);
   const ticket = await lockTicket(tx, order.ticket.id);
-  if (!ticket) throw new Error(`ticket ${order.ticket.id} not found`);
+  if (!ticket) throw new PermanentFailure(`ticket ${order.ticket.id} not found`);
   // Only the holding order may free it; a stale cancel of an older order changes nothing.
   if (ticket.orderId !== order.id) return;
   await setReservation(tx, ticket, null);

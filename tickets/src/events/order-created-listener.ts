@@ -1,4 +1,4 @@
-import { defineListener, RetryLater } from '@ticketing/common';
+import { defineListener, PermanentFailure, RetryLater } from '@ticketing/common';
 import { eq } from 'drizzle-orm';
 import { lockTicket, setReservation } from '../changes.js';
 import { cancelledOrders } from '../db/schema.js';
@@ -6,7 +6,7 @@ import { cancelledOrders } from '../db/schema.js';
 /** A new order reserves its ticket, so it is no longer listed or editable. */
 export const orderCreatedListener = defineListener('order.created', async (order, { tx, log }) => {
   const ticket = await lockTicket(tx, order.ticket.id);
-  if (!ticket) throw new Error(`ticket ${order.ticket.id} not found`);
+  if (!ticket) throw new PermanentFailure(`ticket ${order.ticket.id} not found`);
   if (ticket.orderId === order.id) return;
   const [cancelled] = await tx.select().from(cancelledOrders).where(eq(cancelledOrders.orderId, order.id));
   if (cancelled) {
