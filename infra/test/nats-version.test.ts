@@ -7,9 +7,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from '@nats-io/transport-node';
+import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, nanos } from '@nats-io/transport-node';
 import { NATS_MIN_VERSION } from '@ticketing/devkit/system/nats-server';
-import { NATS_URL } from '@ticketing/testkit';
+import { createTestBus, NATS_URL } from '@ticketing/testkit';
 import { describe, expect, it } from 'vitest';
 import { infraDir, repoRoot } from './support/repo.js';
 
@@ -54,5 +55,25 @@ describe('the NATS release line', () => {
 
   it('when a test worker reads NATS_URL, then it names the same server, so `npm start` run by a test reaches it', () => {
     expect(process.env.NATS_URL).toBe(NATS_URL);
+  });
+
+  it('when a message is terminated with a reason on the test server, then it is final: not redelivered after ack_wait', async () => {
+    const bus = createTestBus();
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const { NATS_STREAM: stream, NATS_SUBJECT_PREFIX: prefix } = bus.env;
+      const jsm = await jetstreamManager(nc);
+      await jsm.streams.add({ name: stream, subjects: [`${prefix}>`] });
+      await jsm.consumers.add(stream, { durable_name: 'term', ack_policy: AckPolicy.Explicit, ack_wait: nanos(500) });
+      const js = jetstream(nc);
+      await js.publish(`${prefix}poison`, 'bad');
+      const consumer = await js.consumers.get(stream, 'term');
+      (await consumer.next({ expires: 2000 }))!.term('cannot be handled');
+      // On 2.9 it came back here, once ack_wait was over.
+      expect(await consumer.next({ expires: 1500 })).toBeNull();
+    } finally {
+      await nc.close();
+      await bus.remove();
+    }
   });
 });
