@@ -87,7 +87,8 @@ async function chosen(bus: Bus, seqs: string[], consumer: string | undefined): P
 
 function describe(letters: DeadLetter[]): string {
   if (letters.length === 0) return 'no dead letters';
-  const byConsumer = Map.groupBy(letters, (l) => l.consumer);
+  const byConsumer = new Map<string, DeadLetter[]>();
+  for (const l of letters) byConsumer.set(l.consumer, [...(byConsumer.get(l.consumer) ?? []), l]);
   return [...byConsumer]
     .map(([consumer, own]) =>
       [
