@@ -35,6 +35,18 @@ export const configSchema = baseConfigSchema.extend({
     .min(0, 'must be a whole number of milliseconds from 0 to 60000')
     .max(60_000, 'must be a whole number of milliseconds from 0 to 60000')
     .default(0),
+  /**
+   * A payment attempt still pending this many seconds after it last started a charge is
+   * settled with the provider: the charge is recorded or refunded, or the attempt failed.
+   * It must outlast a request's whole provider call (timeout times retries) and the time
+   * Stripe's search takes to see a new charge (under a minute, normally); default 300.
+   */
+  PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS: z.coerce
+    .number({ error: 'must be a whole number of seconds from 1 to 86400' })
+    .int('must be a whole number of seconds from 1 to 86400')
+    .min(1, 'must be a whole number of seconds from 1 to 86400')
+    .max(86_400, 'must be a whole number of seconds from 1 to 86400')
+    .default(300),
 });
 
 /** The service's settings, read once at start (`loadConfig(configSchema)` in main.ts). */

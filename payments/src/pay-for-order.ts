@@ -1,19 +1,17 @@
 import { createHash } from 'node:crypto';
-import { AppError, badRequest, isUniqueViolation, notFound, type Logger } from '@ticketing/common';
+import { AppError, badRequest, notFound, type Logger } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
 import { eq } from 'drizzle-orm';
-import { recordPayment } from './changes.js';
+import { markAttemptFailed, settleCharge, startAttempt } from './changes.js';
 import type { PaymentsService } from './config.js';
-import { ONE_PAYMENT_PER_ORDER, orders, payments, type Order, type Payment } from './db/schema.js';
+import { orders, payments, type Order, type Payment, type PaymentAttempt } from './db/schema.js';
 import type { PaymentProvider } from './providers/payment-provider.js';
+import { giveBack } from './refunds.js';
 
 const orderNotFound = () => notFound('Order not found');
 const cancelledOrder = () => badRequest('Cannot pay for a cancelled order');
 const alreadyPaid = () => badRequest('Order has already been paid');
 const providerUnavailable = () => new AppError(502, [{ message: 'Payment provider unavailable' }]);
-
-/** The order was cancelled while its card was being charged. */
-class CancelledMeanwhile extends Error {}
 
 /** Who pays for which order, with which card token. */
 export interface PaymentRequest {
@@ -25,13 +23,17 @@ export interface PaymentRequest {
 /**
  * The buyer pays for their order with a card token; returns the recorded payment.
  *
+ * Every charge is on record: a payment attempt is committed before the provider is asked,
+ * and settled after it answers, so a crash or a database error in between leaves a pending
+ * attempt that the attempt resolver settles with the provider's word (resolve-attempts.ts).
+ *
  * The charge goes to the provider outside any database transaction (a slow provider must not
  * hold a connection or a lock). Its idempotency key is the order and the card token, so a
  * double submit gets the same charge back instead of a second one, while a buyer whose card
  * was declined can still pay with another (the provider remembers a key's first answer).
- * The payment row and its payment.created event are then written in one transaction; the
- * unique order id decides which of two concurrent payments is recorded, and a losing charge
- * made with another card is refunded.
+ * The payment row and its payment.created event are then written in one transaction, which
+ * decides which of two concurrent payments is recorded; a losing charge made with another
+ * card is refunded, or left refund due for the refund sweeper.
  */
 export async function payForOrder(
   service: PaymentsService,
@@ -41,8 +43,9 @@ export async function payForOrder(
 ): Promise<Payment> {
   const order = await findBuyersOrder(service, buyerId, orderId);
   await refuseUnpayable(service, order);
-  const chargeId = await chargeCard(provider, order, token, log);
-  const payment = await recordOrGiveBack(service, provider, order, chargeId, log);
+  const attempt = await recordAttempt(service, provider, order, token);
+  const chargeId = await chargeCard(service, provider, attempt, token, log);
+  const payment = await recordOrGiveBack(service, provider, attempt, chargeId, log);
   log.info({ orderId, paymentId: payment.id, provider: provider.name }, 'payment recorded');
   return payment;
 }
@@ -66,64 +69,61 @@ async function refuseUnpayable(service: PaymentsService, order: Order) {
   if (order.expiresAt.getTime() <= Date.now()) throw badRequest('Order has expired');
 }
 
+/** The attempt, committed before any money moves; the same order and card token are the same attempt. */
+async function recordAttempt(service: PaymentsService, provider: PaymentProvider, order: Order, token: string) {
+  const attempt = await startAttempt(service.database.db, {
+    orderId: order.id,
+    buyerId: order.userId,
+    amountCents: order.priceCents,
+    provider: provider.name,
+    idempotencyKey: `${order.id}-${createHash('sha256').update(token).digest('hex').slice(0, 16)}`,
+  });
+  // This card's charge for the order was settled already: kept as the payment, or given back.
+  if (!attempt) throw alreadyPaid();
+  return attempt;
+}
+
 /** Charges the order's price; the same order and card token always make the same charge. */
-async function chargeCard(provider: PaymentProvider, order: Order, token: string, log: Logger): Promise<string> {
-  const idempotencyKey = `${order.id}-${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
+async function chargeCard(service: PaymentsService, provider: PaymentProvider, attempt: PaymentAttempt, token: string, log: Logger) {
   let result;
   try {
     result = await provider.charge({
-      amountCents: order.priceCents,
+      amountCents: attempt.amountCents,
       currency: 'usd',
       token,
-      idempotencyKey,
-      description: `Ticketing order ${order.id}`,
+      idempotencyKey: attempt.idempotencyKey,
+      attemptId: attempt.id,
+      description: `Ticketing order ${attempt.orderId}`,
     });
   } catch (err) {
-    log.error({ err, orderId: order.id, provider: provider.name }, 'payment provider failed');
+    // The charge may or may not exist: the attempt stays pending for the resolver (or the buyer's retry).
+    log.error({ err, orderId: attempt.orderId, attemptId: attempt.id, provider: provider.name }, 'payment provider failed');
     throw providerUnavailable();
   }
-  if (!result.ok) throw badRequest(result.message, 'token');
+  if (!result.ok) {
+    await markAttemptFailed(service.database.db, attempt.id);
+    throw badRequest(result.message, 'token');
+  }
   return result.chargeId;
 }
 
-/** Records the charge as the order's payment, or gives it back when it lost a race or the order ended. */
+/**
+ * Records the charge as the order's payment, or gives it back when it lost a race or the order
+ * ended. A database error here leaves the attempt pending: the resolver settles it.
+ */
 async function recordOrGiveBack(
   service: PaymentsService,
   provider: PaymentProvider,
-  order: Order,
+  attempt: PaymentAttempt,
   chargeId: string,
   log: Logger,
 ): Promise<Payment> {
-  const charge = { orderId: order.id, chargeId };
-  try {
-    return await service.transaction(async (tx) => {
-      // Shared lock: an order.cancelled being applied now finishes first (or waits for this).
-      const [current] = await tx.select().from(orders).where(eq(orders.id, order.id)).for('share');
-      if (current?.status === OrderStatus.Cancelled) throw new CancelledMeanwhile();
-      return recordPayment(tx, { ...charge, amountCents: order.priceCents, provider: provider.name });
-    });
-  } catch (err) {
-    if (isUniqueViolation(err, ONE_PAYMENT_PER_ORDER)) {
-      // With the same card the provider gave both requests one charge; with another card it
-      // is a second charge, which must go back.
-      const [recorded] = await service.database.db.select().from(payments).where(eq(payments.orderId, order.id));
-      if (recorded && recorded.chargeId !== chargeId) await giveBack(provider, log, charge);
-      throw alreadyPaid();
-    }
-    if (err instanceof CancelledMeanwhile) {
-      await giveBack(provider, log, charge);
-      throw cancelledOrder();
-    }
-    throw err;
-  }
-}
-
-/** A charge that did not become the order's payment is refunded; if that fails, the log says so. */
-async function giveBack(provider: PaymentProvider, log: Logger, charge: { orderId: string; chargeId: string }) {
-  try {
-    await provider.refund({ chargeId: charge.chargeId, idempotencyKey: `refund-${charge.chargeId}` });
-    log.warn({ ...charge, provider: provider.name }, 'charge not recorded for the order; refunded');
-  } catch (err) {
-    log.error({ err, ...charge, provider: provider.name }, 'charge not recorded for the order; REFUND FAILED, refund by hand');
-  }
+  const settled = await service.transaction((tx) => settleCharge(tx, attempt, chargeId));
+  if (settled.outcome === 'recorded') return settled.payment;
+  // With the same card the provider gave both requests one charge, and the first recorded it.
+  if (settled.outcome === 'already_recorded') throw alreadyPaid();
+  // Another card's charge, or the order was cancelled meanwhile: the money goes back now, or
+  // (should that fail) by the refund sweeper, the attempt being left refund due.
+  await giveBack(service, provider, { kind: 'attempt', id: attempt.id, orderId: attempt.orderId, chargeId }, log);
+  throw settled.because === 'cancelled' ? cancelledOrder() : alreadyPaid();
 }

@@ -40,6 +40,17 @@ describe('payments configuration', () => {
     expect(problemsOf({ SANDBOX_CHARGE_LATENCY_MS: value })).toEqual([expect.stringMatching(/^SANDBOX_CHARGE_LATENCY_MS: /)]);
   });
 
+  it('when PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS is not given, then pending attempts are resolved after 300 s', () => {
+    expect(loadConfig(configSchema, base).PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS).toBe(300);
+    expect(loadConfig(configSchema, { ...base, PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS: '2' }).PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS).toBe(2);
+  });
+
+  it.each(['0', '1.5', 'later', '86401'])('when PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS is %j, then start-up fails naming it', (value) => {
+    expect(problemsOf({ PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS: value })).toEqual([
+      expect.stringMatching(/^PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS: /),
+    ]);
+  });
+
   it('when STRIPE_SECRET_KEY is empty, then it counts as unset (sandbox)', () => {
     expect(chooseProvider(loadConfig(configSchema, { ...base, STRIPE_SECRET_KEY: '' })).name).toBe('sandbox');
   });

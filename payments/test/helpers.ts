@@ -3,7 +3,7 @@ import { count, eq, isNull } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
 import { expect } from 'vitest';
-import { orders, outbox, payments } from '../src/db/schema.js';
+import { orders, outbox, paymentAttempts, payments } from '../src/db/schema.js';
 import type { aUser, startPayments } from './setup.js';
 
 export type Payments = Awaited<ReturnType<typeof startPayments>>;
@@ -79,6 +79,11 @@ export async function complete(t: Payments, order: OrderCreated, version = 1) {
 /** The payment rows of one order. */
 export async function paymentsOf(t: Payments, orderId: string) {
   return t.service.database.db.select().from(payments).where(eq(payments.orderId, orderId));
+}
+
+/** The payment attempts of one order, oldest first. */
+export async function attemptsOf(t: Payments, orderId: string) {
+  return t.service.database.db.select().from(paymentAttempts).where(eq(paymentAttempts.orderId, orderId)).orderBy(paymentAttempts.createdAt);
 }
 
 /**

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSandboxProvider } from '../src/providers/sandbox-provider.js';
 
-const request = (token: string, idempotencyKey = randomUUID()) => ({
+const request = (token: string, idempotencyKey = randomUUID(), attemptId = randomUUID()) => ({
   amountCents: 2050,
   currency: 'usd' as const,
   token,
   idempotencyKey,
+  attemptId,
   description: 'Ticketing order',
 });
 
@@ -67,6 +68,18 @@ describe('sandbox provider', () => {
 
     expect((await sandbox.charge(request('tok_chargeDeclined', key))).ok).toBe(false);
     expect((await sandbox.charge(request('tok_visa', key))).ok).toBe(true);
+  });
+
+  it("when an attempt's charge is looked up, then the charge it made is found, and nothing for an attempt that made none", async () => {
+    const sandbox = createSandboxProvider();
+    const attemptId = randomUUID();
+    const charged = await sandbox.charge(request('tok_visa', randomUUID(), attemptId));
+    const declinedAttempt = randomUUID();
+    await sandbox.charge(request('tok_chargeDeclined', randomUUID(), declinedAttempt));
+
+    expect(charged.ok && (await sandbox.findCharge(attemptId))).toEqual({ chargeId: charged.ok && charged.chargeId, refunded: false });
+    expect(await sandbox.findCharge(declinedAttempt)).toBeUndefined();
+    expect(await createSandboxProvider().findCharge(attemptId)).toBeUndefined(); // another process's memory
   });
 
   it('when a sandbox charge is refunded, then it resolves (nothing was taken)', async () => {

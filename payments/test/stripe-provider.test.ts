@@ -1,10 +1,11 @@
-import { eventually, publishTestEvent } from '@ticketing/testkit';
+import { cardDeclined, chargeReply, eventually, gate, publishTestEvent, startStripeStandIn, type StripeRequest } from '@ticketing/testkit';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
 import {
   anOrder,
+  attemptsOf,
   expectError,
   pay,
   paymentsOf,
@@ -16,7 +17,6 @@ import {
   type User,
 } from './helpers.js';
 import { aUser, startPayments } from './setup.js';
-import { cardDeclined, chargeReply, gate, startStripeStandIn, type StripeRequest } from './stripe-stand-in.js';
 
 /**
  * The stripe provider, through the real route, against a local HTTP server standing in for
@@ -64,7 +64,14 @@ describe('stripe provider (through POST /api/payments, against a Stripe stand-in
     expect(sent.method).toBe('POST');
     expect(sent.path).toBe('/v1/charges');
     expect(sent.headers['content-type']).toMatch(/^application\/x-www-form-urlencoded/);
-    expect(sent.form).toEqual({ amount: '2050', currency: 'usd', source: 'tok_visa', description: `Ticketing order ${order.id}` });
+    const [attempt] = await attemptsOf(t, order.id);
+    expect(sent.form).toEqual({
+      amount: '2050',
+      currency: 'usd',
+      source: 'tok_visa',
+      description: `Ticketing order ${order.id}`,
+      'metadata[attempt_id]': attempt!.id,
+    });
     expect(sent.headers['idempotency-key']).toBe(chargeKey(order.id, 'tok_visa'));
     expect(sent.headers.authorization).toBe(`Bearer ${SECRET_KEY}`);
     expect(await paymentsOf(t, order.id)).toEqual([

@@ -14,4 +14,18 @@ export { handleNextWithLostAck } from './lost-ack.js';
 export { recordingLogger, type LogRecord } from './logs.js';
 export { expectErrors } from './http.js';
 export { expectDeadLettered, publishPoison } from './poison.js';
+export {
+  alreadyRefunded,
+  cardDeclined,
+  chargeReply,
+  fakeStripe,
+  gate,
+  startStripeStandIn,
+  type FakeStripe,
+  type LedgerCharge,
+  type Responder,
+  type StandInReply,
+  type StripeRequest,
+  type StripeStandIn,
+} from './stripe-stand-in.js';
 export { shutOffDatabase } from './outage.js';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderStatus } from '@ticketing/contracts';
-import { integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export { inbox, outbox } from '@ticketing/common';
 
@@ -46,5 +47,67 @@ export const payments = pgTable('payments', {
   refundedAt: timestamp('refunded_at', { withTimezone: true }),
 });
 
+/**
+ * Where an attempt to charge a card stands. It is written `pending` before the provider is
+ * asked, so a charge is never made without a row here, and leaves `pending` for:
+ * - `recorded`: the charge is the order's payment (written with the payment row);
+ * - `failed`: no charge was made (declined, invalid token, or the provider has none);
+ * - `refund_due`: a charge was made but is not the order's payment (another charge paid the
+ *   order, or the order was cancelled): the refund sweeper gives it back, then `refunded`.
+ * A failed attempt goes back to `pending` when the buyer tries the same card again.
+ */
+export const AttemptState = {
+  Pending: 'pending',
+  Recorded: 'recorded',
+  Failed: 'failed',
+  RefundDue: 'refund_due',
+  Refunded: 'refunded',
+} as const;
+export type AttemptState = (typeof AttemptState)[keyof typeof AttemptState];
+
+/** Every charge asked of the provider, from before the call until its money is on record or back. */
+export const paymentAttempts = pgTable(
+  'payment_attempts',
+  {
+    id: uuid('id')
+      .primaryKey()
+      .$defaultFn(() => randomUUID()),
+    orderId: uuid('order_id')
+      .notNull()
+      .references(() => orders.id),
+    buyerId: uuid('buyer_id').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    /** The provider asked: only it can say whether the charge exists. */
+    provider: text('provider').notNull(),
+    /** Sent with the charge (the order and the card token): the same key is the same charge and the same attempt. */
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    state: text('state').$type<AttemptState>().notNull().default(AttemptState.Pending),
+    /** The provider's charge, once known. */
+    chargeId: text('charge_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Last change; a `pending` attempt untouched for a while is resolved with the provider. */
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('payment_attempts_open_idx').on(t.state, t.updatedAt).where(sql`${t.state} in ('pending', 'refund_due')`)],
+);
+
+/**
+ * Calls to the provider that failed and wait before the next try, doubling each time up to a
+ * cap: a refund (`refund`, by charge id) or a look-up of a pending attempt (`resolve`, by
+ * attempt id). Deleted once the call succeeds.
+ */
+export const providerRetries = pgTable(
+  'provider_retries',
+  {
+    kind: text('kind').$type<'refund' | 'resolve'>().notNull(),
+    subject: text('subject').notNull(),
+    failures: integer('failures').notNull(),
+    retryAt: timestamp('retry_at', { withTimezone: true }).notNull(),
+    lastError: text('last_error'),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.subject] })],
+);
+
 export type Order = typeof orders.$inferSelect;
 export type Payment = typeof payments.$inferSelect;
+export type PaymentAttempt = typeof paymentAttempts.$inferSelect;

@@ -1,6 +1,6 @@
 /**
- * What the payments route needs from a payment provider: charge a card token once per
- * idempotency key, and give money back. Two implementations: `sandbox` (offline, Stripe's test
+ * What the payments service needs from a payment provider: charge a card token once per
+ * idempotency key, find the charge an attempt made, and give money back. Two implementations: `sandbox` (offline, Stripe's test
  * tokens) and `stripe` (the official SDK); `chooseProvider` picks one from the configuration.
  */
 export interface ChargeRequest {
@@ -11,7 +11,16 @@ export interface ChargeRequest {
   token: string;
   /** The same key never charges twice: a repeated request gets the first one's result. */
   idempotencyKey: string;
+  /** The payment attempt on record for this charge; stored with the charge so `findCharge` can find it. */
+  attemptId: string;
   description: string;
+}
+
+/** A charge the provider holds for an attempt. */
+export interface FoundCharge {
+  chargeId: string;
+  /** Its money was given back already (e.g. by hand at the provider). */
+  refunded: boolean;
 }
 
 /**
@@ -31,7 +40,16 @@ export interface PaymentProvider {
    * bad credentials): the charge may or may not exist, and retrying with the same key is safe.
    */
   charge(request: ChargeRequest): Promise<ChargeResult>;
-  /** Gives a charge's money back in full; rejects when that could not be done. */
+  /**
+   * The successful charge made for an attempt, or undefined when there is none (none was made,
+   * or it failed). Rejects when the provider cannot tell yet (unreachable, a charge still
+   * pending): ask again later.
+   */
+  findCharge(attemptId: string): Promise<FoundCharge | undefined>;
+  /**
+   * Gives a charge's money back in full; a charge already refunded counts as done. Rejects
+   * when that could not be done.
+   */
   refund(request: { chargeId: string; idempotencyKey: string }): Promise<void>;
 }
 

@@ -1,5 +1,11 @@
 import Stripe from 'stripe';
-import { PaymentProviderError, type ChargeRequest, type ChargeResult, type PaymentProvider } from './payment-provider.js';
+import {
+  PaymentProviderError,
+  type ChargeRequest,
+  type ChargeResult,
+  type FoundCharge,
+  type PaymentProvider,
+} from './payment-provider.js';
 
 export interface StripeProviderOptions {
   secretKey: string;
@@ -24,6 +30,9 @@ export function stripeEndpoint(apiUrl: string): { host: string; port: number; pr
   };
 }
 
+/** The charge metadata that names the payment attempt, and finds its charge with Charges search. */
+export const ATTEMPT_METADATA = 'attempt_id';
+
 /**
  * Charges through the official Stripe SDK (Charges API, card tokens such as `tok_visa`).
  * A card error (402) is a decline and an invalid request about the `source` is a bad token:
@@ -39,10 +48,10 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
   });
   return {
     name: 'stripe',
-    async charge({ amountCents, currency, token, idempotencyKey, description }: ChargeRequest): Promise<ChargeResult> {
+    async charge({ amountCents, currency, token, idempotencyKey, attemptId, description }: ChargeRequest): Promise<ChargeResult> {
       try {
         const charge = await stripe.charges.create(
-          { amount: amountCents, currency, source: token, description },
+          { amount: amountCents, currency, source: token, description, metadata: { [ATTEMPT_METADATA]: attemptId } },
           { idempotencyKey },
         );
         return { ok: true, chargeId: charge.id };
@@ -57,10 +66,29 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
         throw new PaymentProviderError(`Stripe charge failed: ${describe(err)}`, { cause: err });
       }
     },
+    async findCharge(attemptId: string): Promise<FoundCharge | undefined> {
+      // Search is eventually consistent (usually under a minute): attempts are looked up only
+      // once they are older than that (PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS).
+      let found;
+      try {
+        found = await stripe.charges.search({ query: `metadata['${ATTEMPT_METADATA}']:'${attemptId}'` });
+      } catch (err) {
+        throw new PaymentProviderError(`Stripe search for attempt ${attemptId} failed: ${describe(err)}`, { cause: err });
+      }
+      // A declined card leaves a failed charge: no money taken.
+      const succeeded = found.data.find((c) => c.status === 'succeeded');
+      if (succeeded) return { chargeId: succeeded.id, refunded: succeeded.refunded };
+      if (found.data.some((c) => c.status === 'pending')) {
+        throw new PaymentProviderError(`Stripe charge for attempt ${attemptId} is still pending`);
+      }
+      return undefined;
+    },
     async refund({ chargeId, idempotencyKey }) {
       try {
         await stripe.refunds.create({ charge: chargeId }, { idempotencyKey });
       } catch (err) {
+        // Refunded already (by hand, or under another key): the money is back, which is the point.
+        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'charge_already_refunded') return;
         throw new PaymentProviderError(`Stripe refund of ${chargeId} failed: ${describe(err)}`, { cause: err });
       }
     },
