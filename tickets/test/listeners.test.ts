@@ -134,7 +134,7 @@ describe('tickets listeners', () => {
 
   it('when a ticket is still held by an earlier order, then the new reservation waits until that order is cancelled', async () => {
     const t = await start();
-    await t.listen(listeners, { maxDeliveries: 100 });
+    await t.listen(listeners);
     const ticket = await sellTicket(t);
     const first = orderCreated(ticket);
     await publishTestEvent(t.bus, 'order.created', first);
