@@ -387,6 +387,18 @@ describe("each service's configuration", () => {
     for (const s of services()) expect(await configProblems(s, envValues(dev, container(dev, s)))).toEqual([]);
   });
 
+  it("when each service's stream limit is set against NATS' volume, then the stream fills at most half of it (JetStream's own files need the rest)", () => {
+    for (const objects of [dev, prod]) {
+      const nats = find(objects, 'StatefulSet', 'nats') as { spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } };
+      const volume = bytesOf(nats.spec.volumeClaimTemplates[0]!.spec.resources.requests.storage);
+      for (const s of services()) {
+        const limit = Number(envValues(objects, container(objects, s))['NATS_STREAM_MAX_BYTES']);
+        expect(limit, s).toBeGreaterThan(0);
+        expect(limit, s).toBeLessThanOrEqual(volume / 2);
+      }
+    }
+  });
+
   it('when each service validates the prod environment (secrets as in dev), then it would start', async () => {
     for (const s of services()) {
       const devEnv = envValues(dev, container(dev, s));
