@@ -3,6 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
+import { createStripeProvider } from '../src/providers/stripe-provider.js';
 import {
   anOrder,
   attemptsOf,
@@ -351,6 +352,54 @@ describe('stripe provider, other set-ups', () => {
       expect((await paymentsOf(s, order.id))[0]!.chargeId).toBe('ch_second_try');
     } finally {
       await s.close();
+      await standIn.close();
+    }
+  });
+});
+
+describe('stripe provider against the fake Stripe (charges, search, refunds)', () => {
+  const charge = (provider: ReturnType<typeof createStripeProvider>, token: string, attemptId = randomUUID(), idempotencyKey = randomUUID()) =>
+    provider.charge({ amountCents: 1500, currency: 'usd', token, idempotencyKey, attemptId, description: 'Ticketing order x' });
+
+  it("when an attempt's charge is looked up, then the successful charge is found by its attempt id, a declined one is not, and a pending one asks to wait", async () => {
+    const standIn = await startStripeStandIn();
+    try {
+      const provider = createStripeProvider({ secretKey: SECRET_KEY, apiUrl: standIn.url, maxNetworkRetries: 0 });
+      const paid = randomUUID();
+      const declined = randomUUID();
+      const first = await charge(provider, 'tok_visa', paid, `key-${paid}`);
+      const again = await charge(provider, 'tok_visa', paid, `key-${paid}`);
+      expect((await charge(provider, 'tok_chargeDeclined', declined)).ok).toBe(false);
+
+      expect(again).toEqual(first);
+      expect(await provider.findCharge(paid)).toEqual({ chargeId: first.ok && first.chargeId, refunded: false });
+      expect(await provider.findCharge(declined)).toBeUndefined();
+      expect(await provider.findCharge(randomUUID())).toBeUndefined();
+      standIn.respondWith(() => ({
+        status: 200,
+        body: { object: 'search_result', has_more: false, data: [{ id: 'ch_pending', object: 'charge', status: 'pending', refunded: false }] },
+      }));
+      await expect(provider.findCharge(paid)).rejects.toThrow(/still pending/);
+    } finally {
+      await standIn.close();
+    }
+  });
+
+  it('when a charge is refunded twice under different keys, then the second (charge_already_refunded) counts as done', async () => {
+    const standIn = await startStripeStandIn();
+    try {
+      const provider = createStripeProvider({ secretKey: SECRET_KEY, apiUrl: standIn.url, maxNetworkRetries: 0 });
+      const made = await charge(provider, 'tok_visa');
+      const chargeId = made.ok ? made.chargeId : expect.fail('charge refused');
+
+      await provider.refund({ chargeId, idempotencyKey: 'first' });
+      await provider.refund({ chargeId, idempotencyKey: 'second' });
+
+      expect(standIn.refunds()).toHaveLength(2);
+      expect(standIn.fake.charges().find((c) => c.id === chargeId)!.refunded).toBe(true);
+      expect(await provider.findCharge(standIn.fake.charges()[0]!.metadata.attempt_id!)).toEqual({ chargeId, refunded: true });
+      await expect(provider.refund({ chargeId: 'ch_unknown', idempotencyKey: 'third' })).rejects.toThrow(/No such charge/);
+    } finally {
       await standIn.close();
     }
   });
