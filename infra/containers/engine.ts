@@ -36,6 +36,9 @@ export function run(command: string, args: string[], options: { log?: string; in
       log?.end();
       resolve({ code: code ?? 1, stdout, stderr });
     });
+    // A command that exits before its stdin is closed (mv, under load) makes this EPIPE, which
+    // unhandled would end the whole run; its exit code says how it went.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
