@@ -35,7 +35,7 @@ export { failureCause, PermanentFailure, RetryLater, type FailureCause } from '.
 export { isNextVersion } from './bus/versioning.js';
 
 // Database: the outbox and inbox tables every service's schema includes
-export { advisoryLocks } from './db/advisory-locks.js';
+export { advisoryLocks, whileHolding } from './db/advisory-locks.js';
 export { type Database, type Db, type Tx } from './db/database.js';
 export { inbox, outbox } from './db/messaging-tables.js';
 export { isUniqueViolation } from './db/errors.js';

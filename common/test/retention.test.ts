@@ -65,7 +65,7 @@ describe('retention', () => {
     expect(await unsent()).toBe(1);
     // Nothing was discarded to make room: the first event is still there.
     const { jsm } = t.service.bus;
-    expect((await jsm.streams.getMessage(t.bus.env.NATS_STREAM, { seq: 1 })).header.get('Nats-Msg-Id')).toBe(first);
+    expect((await jsm.streams.getMessage(t.bus.env.NATS_STREAM, { seq: 1 }))?.header.get('Nats-Msg-Id')).toBe(first);
 
     // Old events age out (here: purged), and the waiting one goes out.
     await jsm.streams.purge(t.bus.env.NATS_STREAM);

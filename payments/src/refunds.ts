@@ -1,9 +1,8 @@
-import { PeriodicWorker, type Logger, type ServiceContext } from '@ticketing/common';
+import { advisoryLocks, PeriodicWorker, whileHolding, type Logger, type ServiceContext } from '@ticketing/common';
 import { OrderStatus } from '@ticketing/contracts';
 import { and, asc, eq, isNull, lte, or, sql } from 'drizzle-orm';
 import { clearProviderFailures, markAttemptRefunded, markRefunded, noteProviderFailure, type Backoff } from './changes.js';
 import { AttemptState, orders, paymentAttempts, payments, providerRetries } from './db/schema.js';
-import { paymentsLocks, whileHolding } from './pass-lock.js';
 import type { PaymentProvider } from './providers/payment-provider.js';
 
 /** A charge whose money goes back: a kept payment of a cancelled order, or an attempt's charge that was not kept. */
@@ -49,7 +48,7 @@ export const refundSweep = (service: ServiceContext, provider: PaymentProvider, 
  * how many it refunded (0 while another replica is passing).
  */
 export async function refundDueCharges(service: ServiceContext, provider: PaymentProvider, options = defaultRefundOptions): Promise<number> {
-  const refunded = await whileHolding(service.database, paymentsLocks.refundSweep, async () => {
+  const refunded = await whileHolding(service.database, advisoryLocks.paymentsRefundSweep, async () => {
     let count = 0;
     for (const due of await dueRefunds(service, options.batchSize)) {
       if (await giveBack(service, provider, due, service.logger, options.backoff)) count++;

@@ -1,8 +1,7 @@
-import { PeriodicWorker, type ServiceContext } from '@ticketing/common';
+import { advisoryLocks, PeriodicWorker, whileHolding, type ServiceContext } from '@ticketing/common';
 import { and, asc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { clearProviderFailures, markAttemptFailed, markAttemptRefunded, noteProviderFailure, settleCharge } from './changes.js';
 import { AttemptState, paymentAttempts, providerRetries, type PaymentAttempt } from './db/schema.js';
-import { paymentsLocks, whileHolding } from './pass-lock.js';
 import type { PaymentProvider } from './providers/payment-provider.js';
 import { giveBack, type RefundOptions } from './refunds.js';
 
@@ -33,7 +32,7 @@ export const attemptResolver = (service: ServiceContext, provider: PaymentProvid
 
 /** One pass: settles up to a batch of stale attempts; returns how many (0 while another replica is passing). */
 export async function resolveStaleAttempts(service: ServiceContext, provider: PaymentProvider, options: ResolveOptions): Promise<number> {
-  const resolved = await whileHolding(service.database, paymentsLocks.attemptResolver, async () => {
+  const resolved = await whileHolding(service.database, advisoryLocks.paymentsAttemptResolver, async () => {
     let count = 0;
     for (const attempt of await staleAttempts(service, provider, options)) {
       if (await resolve(service, provider, attempt, options)) count++;

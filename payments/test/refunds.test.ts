@@ -4,7 +4,6 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerRetries } from '../src/db/schema.js';
 import { listeners } from '../src/events/listeners.js';
-import { paymentsLocks } from '../src/pass-lock.js';
 import type { PaymentProvider } from '../src/providers/payment-provider.js';
 import { createSandboxProvider } from '../src/providers/sandbox-provider.js';
 import { createStripeProvider } from '../src/providers/stripe-provider.js';
@@ -211,17 +210,13 @@ describe('the refund sweeper under load and failure (a payments service of its o
     }
   });
 
-  it("keeps its advisory lock keys clear of common's", () => {
-    const common = new Set<number>(Object.values(advisoryLocks));
-    expect(Object.values(paymentsLocks).filter((key) => common.has(key))).toEqual([]);
-  });
 });
 
 /** How many sessions hold the refund sweeper's lock. */
 async function lockHolders(s: Payments) {
   const { rows } = await s.service.database.pool.query<{ n: string }>(
     "select count(*) as n from pg_locks where locktype = 'advisory' and objid = $1 and granted",
-    [paymentsLocks.refundSweep],
+    [advisoryLocks.paymentsRefundSweep],
   );
   return Number(rows[0]!.n);
 }

@@ -14,7 +14,7 @@ declare module 'vitest' {
 export const NATS_URL = inject('natsUrl');
 
 export interface TestBus {
-  env: { NATS_URL: string; NATS_STREAM: string; NATS_SUBJECT_PREFIX: string };
+  env: { NATS_URL: string; NATS_STREAM: string; NATS_SUBJECT_PREFIX: string; NATS_STREAM_MAX_BYTES: string };
   /** Deletes the stream (and with it every consumer). */
   remove(): Promise<void>;
 }
@@ -22,7 +22,8 @@ export interface TestBus {
 /** A stream and subject prefix of their own, on the run's NATS server or on `url`. */
 export function createTestBus(url = NATS_URL): TestBus {
   const id = uniqueSuffix();
-  const env = { NATS_URL: url, NATS_STREAM: `TEST_${id}`, NATS_SUBJECT_PREFIX: `t${id}.` };
+  // A stream's byte limit is reserved on the server's store: a test's small one leaves room for many at once.
+  const env = { NATS_URL: url, NATS_STREAM: `TEST_${id}`, NATS_SUBJECT_PREFIX: `t${id}.`, NATS_STREAM_MAX_BYTES: String(64 << 20) };
   return {
     env,
     async remove() {
