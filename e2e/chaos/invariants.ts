@@ -1,6 +1,7 @@
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { consumerName, DEAD_LETTER_PREFIX } from '@ticketing/contracts';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { consumerName, DEAD_LETTER_PREFIX, deadLetterHeaders, isDeadLetter } from '@ticketing/contracts';
+import type { LedgerCharge } from '@ticketing/testkit';
 import pg from 'pg';
 import type { RunningSystem, ServiceName } from '../system.js';
 import type { FlowRecord } from './workload.js';
@@ -26,11 +27,13 @@ export const CONSUMERS: [ServiceName, string][] = [
 ];
 
 interface Snapshot {
-  tickets: Map<string, { version: number; orderId: string | null; priceCents: number }>;
-  orders: Map<string, { status: string; version: number; ticketId: string; expiresAt: Date }>;
-  ticketReplicas: Map<string, { version: number; priceCents: number }>;
-  orderReplicas: Map<string, { status: string; version: number }>;
-  payments: { orderId: string; refundedAt: Date | null }[];
+  tickets: Map<string, { version: number; orderId: string | null; priceCents: number; title: string }>;
+  orders: Map<string, { status: string; version: number; ticketId: string; expiresAt: Date; userId: string }>;
+  ticketReplicas: Map<string, { version: number; priceCents: number; title: string }>;
+  orderReplicas: Map<string, { status: string; version: number; priceCents: number; expiresAt: Date; userId: string }>;
+  /** expiration's copy of each order: its expiry job, keyed by the order id. */
+  expiryJobs: Map<string, { startAfter: Date; state: string }>;
+  payments: { orderId: string; chargeId: string; refundedAt: Date | null }[];
   unsent: Partial<Record<ServiceName, number>>;
   /** Inbox rows per consumer name, from the database of the service that owns it. */
   handled: Map<string, number>;
@@ -39,6 +42,7 @@ interface Snapshot {
 export interface BusState {
   /** Messages per (unprefixed) subject in the stream. */
   perSubject: Map<string, number>;
+  deadLetters: { consumer: string; reason: string }[];
   events: number;
   consumers: { name: string; pending: number; ackPending: number }[];
 }
@@ -49,15 +53,21 @@ export interface Check {
   refunded: number;
 }
 
-/** Every invariant, once. */
-export async function checkInvariants(system: RunningSystem, flows: FlowRecord[]): Promise<Check> {
+/**
+ * Every invariant, once. `charges` is the payment provider's own ledger (the Stripe stand-in's),
+ * to check the money against the payments recorded.
+ */
+export async function checkInvariants(system: RunningSystem, flows: FlowRecord[], charges: readonly LedgerCharge[]): Promise<Check> {
   const [db, bus] = await Promise.all([readDatabases(system), readBus(system)]);
   const violations = [
     ...oneLiveOrderPerTicket(db),
     ...paymentsMatchOrders(db),
+    ...chargesMatchPayments(db, charges),
     ...expiredOrdersCancelled(db),
     ...replicasMatchSources(db),
+    ...expiryScheduledPerOrder(db),
     ...nothingLost(db, bus),
+    ...noDeadLetters(bus),
     ...handledExactlyOnce(db, bus),
     ...flowsMatchOutcome(db, flows),
   ];
@@ -102,6 +112,29 @@ function paymentsMatchOrders(db: Snapshot): string[] {
   return out;
 }
 
+/**
+ * No money is taken without a record of it: each charge the provider made is a payment's (kept,
+ * or refunded with the payment marked so) or was refunded; each payment's charge exists.
+ */
+function chargesMatchPayments(db: Snapshot, charges: readonly LedgerCharge[]): string[] {
+  const out: string[] = [];
+  const byId = new Map(charges.map((c) => [c.id, c]));
+  const paymentOf = new Map(db.payments.map((p) => [p.chargeId, p]));
+  for (const c of charges) {
+    if (c.status === 'succeeded' && !c.refunded && !paymentOf.has(c.id)) {
+      out.push(`charge ${c.id} (${c.amount}c, "${c.description}") has no payment and was not refunded`);
+    }
+  }
+  for (const p of db.payments) {
+    const c = byId.get(p.chargeId);
+    if (!c) out.push(`payment for order ${p.orderId} holds charge ${p.chargeId}, which the provider never made`);
+    else if (!!p.refundedAt !== c.refunded) {
+      out.push(`payment for order ${p.orderId} is ${p.refundedAt ? '' : 'not '}refunded, its charge ${c.id} is ${c.refunded ? '' : 'not '}refunded`);
+    }
+  }
+  return out;
+}
+
 function expiredOrdersCancelled(db: Snapshot): string[] {
   const now = Date.now();
   return [...db.orders]
@@ -109,22 +142,26 @@ function expiredOrdersCancelled(db: Snapshot): string[] {
     .map(([id, o]) => `order ${id} is still ${o.status} ${Math.round((now - o.expiresAt.getTime()) / 1000)} s after it expired`);
 }
 
-/** orders' ticket replica vs tickets; payments' order replica vs orders. */
+/** Every replica holds its source's latest version: orders' tickets, payments' orders. */
 function replicasMatchSources(db: Snapshot): string[] {
   const out: string[] = [];
   for (const [id, t] of db.tickets) {
     const r = db.ticketReplicas.get(id);
     if (!r) out.push(`orders has no replica of ticket ${id}`);
-    else if (r.version !== t.version || r.priceCents !== t.priceCents) {
-      out.push(`ticket ${id}: replica v${r.version} ${r.priceCents}c, source v${t.version} ${t.priceCents}c`);
+    else if (r.version !== t.version || r.priceCents !== t.priceCents || r.title !== t.title) {
+      out.push(`ticket ${id}: replica v${r.version} ${r.priceCents}c "${r.title}", source v${t.version} ${t.priceCents}c "${t.title}"`);
     }
   }
   for (const id of db.ticketReplicas.keys()) if (!db.tickets.has(id)) out.push(`orders replicates unknown ticket ${id}`);
   for (const [id, o] of db.orders) {
     const r = db.orderReplicas.get(id);
+    // The workload never edits a price: an order's price is its ticket's.
+    const priceCents = db.tickets.get(o.ticketId)?.priceCents;
     if (!r) out.push(`payments has no replica of order ${id}`);
-    else if (r.version !== o.version || r.status !== o.status) {
-      out.push(`order ${id}: replica v${r.version} ${r.status}, source v${o.version} ${o.status}`);
+    else if (r.version !== o.version || r.status !== o.status || r.userId !== o.userId) {
+      out.push(`order ${id}: replica v${r.version} ${r.status} of ${r.userId}, source v${o.version} ${o.status} of ${o.userId}`);
+    } else if (r.priceCents !== priceCents || r.expiresAt.getTime() !== o.expiresAt.getTime()) {
+      out.push(`order ${id}: replica ${r.priceCents}c until ${r.expiresAt.toISOString()}, source ${priceCents}c until ${o.expiresAt.toISOString()}`);
     }
     // Each order changes status at most once (created -> cancelled or complete): a higher
     // version means a change was applied twice.
@@ -134,7 +171,24 @@ function replicasMatchSources(db: Snapshot): string[] {
   return out;
 }
 
-/** Outboxes drained, consumers caught up, no dead letters. */
+/** expiration's view of the orders: one expiry job per order, due at its expiresAt, done once that has passed. */
+function expiryScheduledPerOrder(db: Snapshot): string[] {
+  const out: string[] = [];
+  const now = Date.now();
+  for (const [id, o] of db.orders) {
+    const job = db.expiryJobs.get(id);
+    if (!job) out.push(`expiration has no expiry job for order ${id}`);
+    else if (job.startAfter.getTime() !== o.expiresAt.getTime()) {
+      out.push(`order ${id} expires at ${o.expiresAt.toISOString()}, but its job is due at ${job.startAfter.toISOString()}`);
+    } else if (o.expiresAt.getTime() < now && job.state !== 'completed') {
+      out.push(`order ${id}'s expiry job is ${job.state} ${Math.round((now - o.expiresAt.getTime()) / 1000)} s after it was due`);
+    }
+  }
+  for (const id of db.expiryJobs.keys()) if (!db.orders.has(id)) out.push(`expiration has a job for unknown order ${id}`);
+  return out;
+}
+
+/** Outboxes drained, consumers caught up. */
 function nothingLost(db: Snapshot, bus: BusState): string[] {
   const out: string[] = [];
   for (const [service, n] of Object.entries(db.unsent)) if (n) out.push(`${service} has ${n} unsent outbox events`);
@@ -145,10 +199,32 @@ function nothingLost(db: Snapshot, bus: BusState): string[] {
   for (const [service, subject] of CONSUMERS) {
     if (!names.has(consumerName(service, subject))) out.push(`consumer ${consumerName(service, subject)} is missing`);
   }
-  for (const [subject, n] of bus.perSubject) {
-    if (subject.startsWith(`${DEAD_LETTER_PREFIX}.`)) out.push(`${n} dead letters on ${subject}`);
-  }
   return out;
+}
+
+/**
+ * Failures that pass with time: an event dead-lettered for one of them was valid, and its
+ * consumer lost it (PostgreSQL and network errors, timeouts, conflicts, and a version that
+ * came before the one it follows).
+ */
+export const INFRASTRUCTURE_FAILURE =
+  /connect|terminat|not currently accepting connections|the database system is|shutting down|timeout|timed out|serializ|deadlock|arrived before|not replicated|ECONN|EPIPE|EAI_AGAIN/i;
+
+/**
+ * Nothing for the dead-letter replay to do: the workload publishes no poison, so every dead
+ * letter is a valid event its consumer dropped. Grouped by consumer and by whether an
+ * infrastructure failure was the reason (which must never dead-letter an event).
+ */
+function noDeadLetters(bus: BusState): string[] {
+  const groups = new Map<string, { n: number; example: string }>();
+  for (const { consumer, reason } of bus.deadLetters) {
+    const kind = INFRASTRUCTURE_FAILURE.test(reason) ? 'for an infrastructure failure' : 'left to replay';
+    const key = `dead letters of ${consumer} ${kind}`;
+    const group = groups.get(key) ?? { n: 0, example: reason };
+    group.n++;
+    groups.set(key, group);
+  }
+  return [...groups].map(([key, { n, example }]) => `${n} ${key}, e.g. "${example}"`);
 }
 
 /** Each consumer's inbox holds exactly one entry per event on its subject: none lost, none twice. */
@@ -182,11 +258,13 @@ function flowsMatchOutcome(db: Snapshot, flows: FlowRecord[]): string[] {
 
 async function readDatabases(system: RunningSystem): Promise<Snapshot> {
   return withClients(system, async (q) => {
-    const tickets = await q('tickets', 'select id, version, order_id, price_cents from tickets');
-    const orders = await q('orders', 'select id, status, version, ticket_id, expires_at from orders');
-    const ticketReplicas = await q('orders', 'select id, version, price_cents from tickets');
-    const orderReplicas = await q('payments', 'select id, status, version from orders');
-    const payments = await q('payments', 'select order_id, refunded_at from payments');
+    const tickets = await q('tickets', 'select id, version, order_id, price_cents, title from tickets');
+    const orders = await q('orders', 'select id, status, version, ticket_id, expires_at, user_id from orders');
+    const ticketReplicas = await q('orders', 'select id, version, price_cents, title from tickets');
+    const orderReplicas = await q('payments', 'select id, status, version, price_cents, expires_at, user_id from orders');
+    // expiration's queue (EXPIRY_QUEUE in expiration/src/expiry-queue.ts), one job per order id.
+    const expiryJobs = await q('expiration', "select id::text, start_after, state from pgboss.job where name = 'order-expiry'");
+    const payments = await q('payments', 'select order_id, charge_id, refunded_at from payments');
     const unsent: Snapshot['unsent'] = {};
     const handled = new Map<string, number>();
     for (const service of system.services) {
@@ -197,13 +275,22 @@ async function readDatabases(system: RunningSystem): Promise<Snapshot> {
       }
     }
     return {
-      tickets: new Map(tickets.map((r) => [r.id, { version: r.version, orderId: r.order_id, priceCents: r.price_cents }])),
+      tickets: new Map(tickets.map((r) => [r.id, { version: r.version, orderId: r.order_id, priceCents: r.price_cents, title: r.title }])),
       orders: new Map(
-        orders.map((r) => [r.id, { status: r.status, version: r.version, ticketId: r.ticket_id, expiresAt: r.expires_at }]),
+        orders.map((r) => [
+          r.id,
+          { status: r.status, version: r.version, ticketId: r.ticket_id, expiresAt: r.expires_at, userId: r.user_id },
+        ]),
       ),
-      ticketReplicas: new Map(ticketReplicas.map((r) => [r.id, { version: r.version, priceCents: r.price_cents }])),
-      orderReplicas: new Map(orderReplicas.map((r) => [r.id, { status: r.status, version: r.version }])),
-      payments: payments.map((r) => ({ orderId: r.order_id, refundedAt: r.refunded_at })),
+      ticketReplicas: new Map(ticketReplicas.map((r) => [r.id, { version: r.version, priceCents: r.price_cents, title: r.title }])),
+      orderReplicas: new Map(
+        orderReplicas.map((r) => [
+          r.id,
+          { status: r.status, version: r.version, priceCents: r.price_cents, expiresAt: r.expires_at, userId: r.user_id },
+        ]),
+      ),
+      expiryJobs: new Map(expiryJobs.map((r) => [r.id, { startAfter: r.start_after, state: r.state }])),
+      payments: payments.map((r) => ({ orderId: r.order_id, chargeId: r.charge_id, refundedAt: r.refunded_at })),
       unsent,
       handled,
     };
@@ -242,8 +329,32 @@ export async function readBus(system: RunningSystem): Promise<BusState> {
     for await (const c of jsm.consumers.list(NATS_STREAM)) {
       consumers.push({ name: c.name, pending: c.num_pending, ackPending: c.num_ack_pending });
     }
-    return { perSubject, events: info.state.messages, consumers };
+    const anyDead = [...perSubject.keys()].some(isDeadLetter);
+    const deadLetters = anyDead ? await readDeadLetters(nc, NATS_STREAM, NATS_SUBJECT_PREFIX) : [];
+    return { perSubject, deadLetters, events: info.state.messages, consumers };
   } finally {
     await nc.close();
+  }
+}
+
+/** Each dead letter's consumer and reason, through a short-lived consumer that acknowledges nothing. */
+async function readDeadLetters(nc: NatsConnection, stream: string, prefix: string): Promise<BusState['deadLetters']> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.consumers.add(stream, {
+    filter_subject: `${prefix}${DEAD_LETTER_PREFIX}.>`,
+    ack_policy: AckPolicy.None,
+    deliver_policy: DeliverPolicy.All,
+    mem_storage: true,
+    inactive_threshold: nanos(30_000),
+  });
+  try {
+    const reader = await jetstream(nc).consumers.get(stream, info.name);
+    const letters: BusState['deadLetters'] = [];
+    for await (const m of await reader.fetch({ max_messages: info.num_pending, expires: 5000 })) {
+      letters.push({ consumer: m.headers?.get(deadLetterHeaders.consumer) ?? '?', reason: m.headers?.get(deadLetterHeaders.reason) ?? '' });
+    }
+    return letters;
+  } finally {
+    await jsm.consumers.delete(stream, info.name).catch(() => false);
   }
 }

@@ -1,3 +1,4 @@
+import type { UrlFor } from '@ticketing/testkit/api-user';
 import { ApiUser, viaRoutes, type ApiResponse } from '../client.js';
 import type { RunningSystem } from '../system.js';
 
@@ -27,17 +28,23 @@ export interface FlowRecord {
   abandoned?: string;
 }
 
-/** How long a request keeps being retried while its service is down (killed and restarting). */
-const DOWN_PATIENCE_MS = 60_000;
-
 /**
- * A user whose requests ride out a service restart: a refused or cut connection is retried.
- * A POST that was cut after its service committed is retried too; flows allow for that (a
- * retried order finds the ticket reserved by the buyer's own first attempt).
+ * A user whose requests ride out a service restart or an outage: a refused or cut connection
+ * is retried, and so is a 5xx answer (the service's database or provider is away: nothing was
+ * committed), for up to `patienceMs`. A POST that was cut after its service committed is
+ * retried too; flows allow for that (a retried order finds the ticket reserved by the buyer's
+ * own first attempt).
  */
 export class ChaosUser extends ApiUser {
-  static async signUpPatiently(system: RunningSystem): Promise<ChaosUser> {
-    const user = new ChaosUser(viaRoutes(system));
+  constructor(
+    urlFor: UrlFor,
+    private readonly patienceMs: number,
+  ) {
+    super(urlFor);
+  }
+
+  static async signUpPatiently(system: RunningSystem, patienceMs: number): Promise<ChaosUser> {
+    const user = new ChaosUser(viaRoutes(system), patienceMs);
     const credentials = { email: user.email, password: user.password };
     let res = await user.post('/api/users/signup', credentials);
     // 400 after a cut signup that went through: the email is taken by this very user.
@@ -48,15 +55,16 @@ export class ChaosUser extends ApiUser {
   }
 
   override async request(method: string, path: string, body?: unknown): Promise<ApiResponse> {
-    const deadline = Date.now() + DOWN_PATIENCE_MS;
+    const deadline = Date.now() + this.patienceMs;
     for (;;) {
       try {
-        return await super.request(method, path, body);
+        const res = await super.request(method, path, body);
+        if (res.status < 500 || Date.now() > deadline) return res;
       } catch (err) {
         // fetch's TypeError (refused, reset) or a body cut short (SyntaxError): the service died.
         if (!(err instanceof TypeError || err instanceof SyntaxError) || Date.now() > deadline) throw err;
-        await sleep(100 + Math.random() * 200);
       }
+      await sleep(100 + Math.random() * 200);
     }
   }
 }
@@ -72,6 +80,8 @@ export interface WorkloadOptions {
   spreadOverMs: number;
   /** How long a charge takes (the sandbox's latency), to time payments made at the deadline. */
   chargeLatencyMs: number;
+  /** How long a flow waits for a service or an event that is held up: longer than the longest outage. */
+  patienceMs: number;
 }
 
 export interface Workload {
@@ -83,7 +93,7 @@ export interface Workload {
 /** Runs `flows` purchase flows, `concurrency` at a time, over a pool of users. */
 export async function runWorkload(system: RunningSystem, options: WorkloadOptions): Promise<Workload> {
   const users: ChaosUser[] = [];
-  for (let i = 0; i < options.users; i++) users.push(await ChaosUser.signUpPatiently(system));
+  for (let i = 0; i < options.users; i++) users.push(await ChaosUser.signUpPatiently(system, options.patienceMs));
   const records: FlowRecord[] = [];
   const failures: string[] = [];
   let next = 0;
@@ -118,7 +128,7 @@ async function runFlow(
 
   const buyers = people.rival ? [people.buyer, people.rival] : [people.buyer];
   record.raced = buyers.length > 1;
-  const attempts = await Promise.all(buyers.map((b) => orderTicket(b, record.ticketId!)));
+  const attempts = await Promise.all(buyers.map((b) => orderTicket(b, record.ticketId!, options.patienceMs)));
   const won = attempts.filter((a) => a.order);
   record.ordersTaken = won.length;
   if (won.length === 0) {
@@ -165,8 +175,8 @@ interface OrderAttempt {
  * reserved, either by the other buyer or by this buyer's own earlier attempt that was cut off
  * after it committed (found in the buyer's order list).
  */
-async function orderTicket(user: ChaosUser, ticketId: string): Promise<OrderAttempt> {
-  const deadline = Date.now() + DOWN_PATIENCE_MS;
+async function orderTicket(user: ChaosUser, ticketId: string, patienceMs: number): Promise<OrderAttempt> {
+  const deadline = Date.now() + patienceMs;
   for (;;) {
     const res = await user.post('/api/orders', { ticketId });
     if (res.status === 201) return { user, order: res.body };
