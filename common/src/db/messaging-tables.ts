@@ -32,5 +32,6 @@ export const inbox = pgTable(
     subject: text('subject').notNull(),
     processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.eventId, t.consumer] })],
+  // Pruning finds the rows past the stream's age by this index (see outbox/retention.ts).
+  (t) => [primaryKey({ columns: [t.eventId, t.consumer] }), index('inbox_processed_at_idx').on(t.processedAt)],
 );
