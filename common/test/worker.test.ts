@@ -69,6 +69,33 @@ describe('PeriodicWorker', () => {
     expect(records).toContainEqual(expect.objectContaining({ level: 'warn', worker: 'flaky', msg: 'pass failed; will retry' }));
   });
 
+  it('when passes keep failing, then the timer waits longer after each (capped), and the first success brings the interval back', async () => {
+    const starts: number[] = [];
+    let failing = true;
+    const { logger, records } = recordingLogger();
+    const pass = async () => {
+      starts.push(Date.now());
+      if (failing) throw new Error('database away');
+    };
+    const worker = new PeriodicWorker('backing-off', pass, { intervalMs: 20, logger, maxBackoffMs: 160 });
+    workers.push(worker);
+    await worker.start();
+    await eventually(async () => starts.length >= 6, { what: 'six failed passes' });
+    const gaps = starts.slice(1).map((t, i) => t - starts[i]!);
+    // 40, 80, 160, 160, 160 ms (each at least the backoff, at the timer's 20 ms granularity)
+    expect(gaps.slice(0, 5).map((g, i) => g >= Math.min(20 * 2 ** (i + 1), 160) - 5)).toEqual([true, true, true, true, true]);
+    expect(Math.max(...gaps)).toBeLessThan(160 + 100);
+    const failedLogs = records.filter((r) => r.msg === 'pass failed; will retry');
+    expect(failedLogs.map((r) => r.failures)).toEqual(failedLogs.map((_, i) => i + 1));
+
+    failing = false;
+    await eventually(async () => records.some((r) => r.msg === 'pass succeeded again'), { what: 'a success' });
+    const after = starts.length;
+    await eventually(async () => starts.length >= after + 3, { what: 'passes at the interval again' });
+    const recent = starts.slice(-3);
+    expect(recent[2]! - recent[0]!).toBeLessThan(2 * 20 + 60);
+  });
+
   it('when stopped during a pass, then stop waits for it and no pass starts afterwards', async () => {
     const gated = gatedPass();
     const { worker } = periodic('stopping', gated.pass, 10);

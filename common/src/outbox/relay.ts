@@ -43,7 +43,8 @@ export class OutboxRelay {
     private readonly metrics: Metrics,
     private readonly intervalMs = 1000,
   ) {
-    this.worker = new PeriodicWorker('outboxRelay', () => this.publishAll(), { intervalMs, logger });
+    // While the bus is away, passes back off to 10 intervals: events flow again soon after it is back.
+    this.worker = new PeriodicWorker('outboxRelay', () => this.publishAll(), { intervalMs, logger, maxBackoffMs: 10 * intervalMs });
   }
 
   start() {
@@ -62,25 +63,32 @@ export class OutboxRelay {
    */
   async flush(): Promise<number> {
     await this.worker.idle();
-    return this.publishAll({ measure: true });
+    return this.publishAll({ measure: true }).catch((err: unknown) => {
+      if (err instanceof PublishFailed) return err.sent;
+      throw err;
+    });
   }
 
+  /** Publishes until the outbox is empty; throws PublishFailed when the bus refused an event (the worker then backs off). */
   private async publishAll({ measure = false } = {}): Promise<number> {
     let total = 0;
+    let refused: unknown;
     for (;;) {
-      const sent = await this.publishBatch();
-      if (sent === BUSY) {
+      const batch = await this.publishBatch();
+      if (batch === BUSY) {
         this.retryWhileBusy();
         break;
       }
       this.busyRetryMs = 0;
-      total += sent;
-      if (sent < BATCH) break;
+      total += batch.sent;
+      refused = batch.refused;
+      if (refused || batch.sent < BATCH) break;
     }
     // Counting the backlog costs a query: once per interval is enough for a gauge, and keeps
     // it off the path of the next commit's events under load.
     if (measure || Date.now() - this.lastBacklog >= this.intervalMs) await this.measureBacklog();
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) await this.pruneSent();
+    if (refused) throw new PublishFailed(total, refused);
     return total;
   }
 
@@ -100,7 +108,7 @@ export class OutboxRelay {
     setTimeout(() => this.kick(), this.busyRetryMs).unref();
   }
 
-  private publishBatch(): Promise<number | typeof BUSY> {
+  private publishBatch(): Promise<{ sent: number; refused?: unknown } | typeof BUSY> {
     return this.database.transaction(async (tx) => {
       const { rows } = await tx.execute<{ locked: boolean }>(
         sql`select pg_try_advisory_xact_lock(${advisoryLocks.outboxRelay}) as locked`,
@@ -119,18 +127,16 @@ export class OutboxRelay {
       // stream go again next pass and JetStream drops them as duplicates (same event id);
       // consumers apply versions in order whatever order events arrive in.
       const failed = acks.findIndex((ack) => ack.status === 'rejected');
-      if (failed !== -1) {
-        const row = batch[failed]!;
-        const err = (acks[failed] as PromiseRejectedResult).reason;
-        this.logger.warn({ err, subject: row.subject, eventId: row.id }, 'publish failed; will retry');
-      }
       const published = failed === -1 ? batch : batch.slice(0, failed);
       for (const row of published) this.metrics.eventsPublished.inc({ subject: row.subject });
       if (published.length > 0) {
         const seqs = published.map((row) => row.seq);
         await tx.update(outbox).set({ sentAt: new Date() }).where(inArray(outbox.seq, seqs));
       }
-      return published.length;
+      if (failed === -1) return { sent: published.length };
+      const row = batch[failed]!;
+      const refused = (acks[failed] as PromiseRejectedResult).reason;
+      return { sent: published.length, refused: new Error(`publish of ${row.subject} ${row.id} failed`, { cause: refused }) };
     });
   }
 
@@ -148,5 +154,15 @@ export class OutboxRelay {
     await this.database.db
       .delete(outbox)
       .where(lt(outbox.sentAt, new Date(Date.now() - KEEP_SENT_MS)));
+  }
+}
+
+/** The bus refused an event: the rest wait in the outbox for a later pass. */
+class PublishFailed extends Error {
+  constructor(
+    readonly sent: number,
+    cause: unknown,
+  ) {
+    super('publishing from the outbox failed; will retry', { cause });
   }
 }

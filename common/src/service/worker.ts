@@ -26,18 +26,24 @@ export function attachWorker(service: ServiceContext, worker: Worker) {
 export interface PeriodicOptions {
   intervalMs: number;
   logger: Logger;
+  /** After failed passes the timer waits longer, doubling up to this (default 60 s), until one succeeds. */
+  maxBackoffMs?: number;
 }
 
 /**
  * Runs `pass` at start, every `intervalMs` and whenever `kick()` asks. Passes never overlap: a
- * kick during one causes one more right after it. A failed pass is logged and the next one
- * tries again, so a pass must be safe to repeat (each works from what the database holds).
+ * kick during one causes one more right after it. A failed pass is logged and a later one tries
+ * again, so a pass must be safe to repeat (each works from what the database holds). While
+ * passes fail (a dependency down), the timer backs off, so an outage is a few log lines, not
+ * one a second; the first pass that succeeds brings the interval back.
  */
 export class PeriodicWorker implements Worker {
   private timer: NodeJS.Timeout | undefined;
   private current: Promise<void> | undefined;
   private again = false;
   private state: 'new' | 'running' | 'stopped' = 'new';
+  private failures = 0;
+  private retryAt = 0;
 
   constructor(
     readonly name: string,
@@ -52,7 +58,9 @@ export class PeriodicWorker implements Worker {
   async start() {
     this.state = 'running';
     this.kick();
-    this.timer = setInterval(() => this.kick(), this.options.intervalMs);
+    this.timer = setInterval(() => {
+      if (Date.now() >= this.retryAt) this.kick();
+    }, this.options.intervalMs);
     this.timer.unref();
   }
 
@@ -64,8 +72,8 @@ export class PeriodicWorker implements Worker {
       return;
     }
     this.current = this.pass()
-      .then(() => undefined)
-      .catch((err) => this.options.logger.warn({ err, worker: this.name }, 'pass failed; will retry'))
+      .then(() => this.succeeded())
+      .catch((err) => this.failed(err))
       .finally(() => {
         this.current = undefined;
         if (this.again) {
@@ -73,6 +81,19 @@ export class PeriodicWorker implements Worker {
           this.kick();
         }
       });
+  }
+
+  private succeeded() {
+    if (this.failures > 0) this.options.logger.info({ worker: this.name, failures: this.failures }, 'pass succeeded again');
+    this.failures = 0;
+    this.retryAt = 0;
+  }
+
+  private failed(err: unknown) {
+    this.failures++;
+    const waitMs = Math.min(this.options.intervalMs * 2 ** this.failures, this.options.maxBackoffMs ?? 60_000);
+    this.retryAt = Date.now() + waitMs;
+    this.options.logger.warn({ err, worker: this.name, failures: this.failures, retryInMs: waitMs }, 'pass failed; will retry');
   }
 
   /** Resolves once no pass is under way (the one in hand and any it asked to follow). */
