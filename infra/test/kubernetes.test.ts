@@ -389,7 +389,7 @@ describe("each service's configuration", () => {
 
   it("when each service's stream limit is set against NATS' volume, then the stream fills at most half of it (JetStream's own files need the rest)", () => {
     for (const objects of [dev, prod]) {
-      const nats = find(objects, 'StatefulSet', 'nats') as { spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } };
+      const nats = find(objects, 'StatefulSet', 'nats') as unknown as { spec: { volumeClaimTemplates: { spec: { resources: { requests: { storage: string } } } }[] } };
       const volume = bytesOf(nats.spec.volumeClaimTemplates[0]!.spec.resources.requests.storage);
       for (const s of services()) {
         const limit = Number(envValues(objects, container(objects, s))['NATS_STREAM_MAX_BYTES']);
