@@ -82,9 +82,11 @@ beforeAll(async () => {
   system = await RunningSystem.start({
     natsUrl: nats.url,
     databaseAdminUrl: postgres.adminUrl,
+    // Five services starting at once on a machine shared with other tests: a slow start is no fault.
+    readyTimeoutMs: 90_000,
     env: { EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS), STRIPE_SECRET_KEY: 'sk_test_chaos', STRIPE_API_URL: stripe.url },
   });
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   await system?.stop();

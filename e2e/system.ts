@@ -25,6 +25,8 @@ export interface SystemOptions {
    * services' databases are made there (default: on the test kit's server).
    */
   databaseAdminUrl?: string;
+  /** How long a service's start may take before it counts as failed (default 30 s): more on a busy machine. */
+  readyTimeoutMs?: number;
 }
 
 export class RunningSystem {
@@ -37,6 +39,7 @@ export class RunningSystem {
     private readonly bus: TestBus,
     private readonly env: Record<string, string>,
     readonly logDir: string,
+    private readonly readyTimeoutMs: number,
   ) {}
 
   static async start(options: SystemOptions = {}): Promise<RunningSystem> {
@@ -57,7 +60,7 @@ export class RunningSystem {
       ...options.env,
     };
     const logDir = join(repoRoot, '.test-results', 'e2e', bus.env.NATS_STREAM.toLowerCase());
-    const system = new RunningSystem(services, ports, databases, bus, env, logDir);
+    const system = new RunningSystem(services, ports, databases, bus, env, logDir, options.readyTimeoutMs ?? 30_000);
     try {
       await Promise.all(services.map((s) => system.startService(s)));
     } catch (err) {
@@ -95,7 +98,7 @@ export class RunningSystem {
     const wiring = { port: this.ports[service], databaseUrl: this.databaseUrl(service), natsUrl: this.bus.env.NATS_URL, keys: testKeys };
     const started = startService(service, { wiring, env: this.env, output: { logFile: join(this.logDir, `${service}.log`) } });
     this.processes.set(service, started);
-    await started.waitReady({ timeoutMs: 30_000 });
+    await started.waitReady({ timeoutMs: this.readyTimeoutMs });
   }
 
   /** Sends a signal to a service's process: SIGSTOP freezes it (no exit, no cleanup), SIGCONT thaws it. */
