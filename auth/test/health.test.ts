@@ -19,7 +19,11 @@ describe('probes, metrics and HTTP hygiene', () => {
     const res = await t.http.get('/readyz');
 
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ready', checks: { accepting: true, database: true, bus: true } });
+    expect(res.body).toEqual({
+      status: 'ready',
+      checks: { accepting: true, database: true, bus: true },
+      events: { retrying: 0, oldestSeconds: 0, stuck: 0, causes: {} },
+    });
   });
 
   it('when /metrics is asked after a request, then it has http_request_duration_seconds for that route', async () => {

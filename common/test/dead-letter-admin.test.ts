@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import type { BaseConfig } from '../src/config/env.js';
 import { eventually, publishTestEvent, readStream, type TestService } from '@ticketing/testkit';
 import { inbox, widgets } from './fixtures/schema.js';
 import { startFixtureService } from './fixtures/service.js';
+import { ticketCreated } from './fixtures/widgets.js';
 
 const opts = { retryDelayMs: 50, maxRetryDelayMs: 200, ackWaitMs: 2000 };
 const CONSUMER = 'fixture-ticket-created';
@@ -21,7 +21,6 @@ afterEach(async () => {
   t = undefined;
 });
 
-const ticketCreated = (title: string) => ({ id: randomUUID(), version: 0, title, price: 10, userId: randomUUID() });
 /** Refuses every event while `broken` (a bug since fixed, say): each is dead-lettered at once. */
 const state = { broken: true };
 const recordWidget = defineListener('ticket.created', async (event, { tx }) => {
@@ -46,8 +45,8 @@ async function threeDeadLetters() {
   t = await startFixtureService();
   await t.listen([recordWidget], opts);
   const ids = [
-    await publishTestEvent(t.bus, 'ticket.created', ticketCreated('one')),
-    await publishTestEvent(t.bus, 'ticket.created', ticketCreated('two')),
+    await publishTestEvent(t.bus, 'ticket.created', ticketCreated({ title: 'one' })),
+    await publishTestEvent(t.bus, 'ticket.created', ticketCreated({ title: 'two' })),
     await publishTestEvent(t.bus, 'ticket.created', null, { raw: 'not json' }),
   ];
   const letters = await eventually(async () => {

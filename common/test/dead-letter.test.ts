@@ -1,8 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEAD_LETTER_PREFIX, deadLetterSubject } from '@ticketing/contracts';
-import { defineListener } from '../src/bus/listener.js';
 import type { BaseConfig } from '../src/config/env.js';
 import {
   createTestService,
@@ -13,8 +10,8 @@ import {
   type LogRecord,
   type TestService,
 } from '@ticketing/testkit';
-import { widgets } from './fixtures/schema.js';
 import { migrationsFolder } from './fixtures/service.js';
+import { recordWidget, ticketCreated, widgetCount } from './fixtures/widgets.js';
 
 const opts = { retryDelayMs: 50, maxRetryDelayMs: 200, ackWaitMs: 2000 };
 const CONSUMER = 'fixture-ticket-created';
@@ -25,12 +22,6 @@ afterEach(async () => {
   t = undefined;
 });
 
-const ticketCreated = () => ({ id: randomUUID(), version: 0, title: 'Show', price: 10, userId: randomUUID() });
-const recordWidget = defineListener('ticket.created', async (event, { tx }) => {
-  await tx.insert(widgets).values({ id: event.id, name: event.title });
-});
-const widgetCount = async () =>
-  (await t!.service.database.db.select({ n: sql<number>`count(*)::int` }).from(widgets))[0]!.n;
 const deadLettered = async () =>
   (await t!.service.metrics.eventsDeadLettered.get()).values.reduce((n, v) => n + v.value, 0);
 const logged = (records: LogRecord[], msg: string, eventId: string) =>
@@ -74,7 +65,7 @@ describe('dead letters', () => {
     await eventually(() => logged(records, 'could not publish dead letter; the event will be redelivered', poisonId).length >= 2, {
       what: 'failed dead-letter attempts',
     });
-    await eventually(async () => (await widgetCount()) === 1, { what: 'the valid event' });
+    await eventually(async () => (await widgetCount(t!.service.database)) === 1, { what: 'the valid event' });
     expect(logged(records, 'event moved to dead letter', poisonId)).toEqual([]);
     expect(await deadLettered()).toBe(0);
 

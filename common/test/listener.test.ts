@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deadLetterSubject } from '@ticketing/contracts';
 import { PermanentFailure, RetryLater } from '../src/bus/failures.js';
@@ -15,6 +14,7 @@ import {
 } from '@ticketing/testkit';
 import { inbox, widgets } from './fixtures/schema.js';
 import { startFixtureService } from './fixtures/service.js';
+import { ticketCreated, widgetCount } from './fixtures/widgets.js';
 
 const opts = { retryDelayMs: 50, maxRetryDelayMs: 100, ackWaitMs: 1000 };
 
@@ -29,14 +29,6 @@ afterEach(async () => {
   services.length = 0;
 });
 
-const ticketCreated = (overrides: Record<string, unknown> = {}) => ({
-  id: randomUUID(),
-  version: 0,
-  title: 'Show',
-  price: 10,
-  userId: randomUUID(),
-  ...overrides,
-});
 
 /** Inserts a widget per event; titled "fail" events fail for good, "flaky" ones until `flaky.passes`. */
 const flaky = { passes: false };
@@ -48,8 +40,6 @@ const recordWidget = (calls: string[], handledBy = 'one') =>
     await tx.insert(widgets).values({ id: event.id, name: event.title, handledBy });
   });
 
-const widgetCount = async (t: TestService<BaseConfig>) =>
-  (await t.service.database.db.select({ n: sql<number>`count(*)::int` }).from(widgets))[0]!.n;
 
 describe('listeners', () => {
   it('when an event arrives, then its effect and its inbox entry commit together, and it is acked', async () => {
@@ -59,7 +49,7 @@ describe('listeners', () => {
     const event = ticketCreated({ title: 'ok' });
     const eventId = await publishTestEvent(t.bus, 'ticket.created', event);
 
-    await eventually(async () => (await widgetCount(t)) === 1);
+    await eventually(async () => (await widgetCount(t.service.database)) === 1);
     const [entry] = await t.service.database.db.select().from(inbox).where(eq(inbox.eventId, eventId));
     expect(entry).toMatchObject({ consumer: 'fixture-ticket-created', subject: 'ticket.created' });
     const info = await eventually(async () => {
@@ -78,7 +68,7 @@ describe('listeners', () => {
 
     // First delivery: handled and committed, but the ack never reaches the server.
     await handleNextWithLostAck(t.service, listener, opts);
-    expect(await widgetCount(t)).toBe(1);
+    expect(await widgetCount(t.service.database)).toBe(1);
 
     // The server redelivers after ack_wait; the running listener sees a duplicate.
     await t.listen([listener], opts);
@@ -88,7 +78,7 @@ describe('listeners', () => {
     );
     // The inbox recognised it before the handler ran again.
     expect(calls).toEqual(['once']);
-    expect(await widgetCount(t)).toBe(1);
+    expect(await widgetCount(t.service.database)).toBe(1);
   });
 
   it('when a handler fails with an error it does not call permanent, then the event is retried past any old budget, never dead-lettered, and applied once it passes', async () => {
@@ -101,10 +91,10 @@ describe('listeners', () => {
 
     // Well past the 8 deliveries that used to end in a dead letter; later events flow meanwhile.
     await eventually(() => calls.filter((c) => c === 'flaky').length >= 12, { what: '12 deliveries', timeoutMs: 20_000 });
-    expect(await widgetCount(t)).toBe(1);
+    expect(await widgetCount(t.service.database)).toBe(1);
     expect(t.service.retries.summary()).toMatchObject({ retrying: 1, causes: { error: 1 } });
     flaky.passes = true;
-    await eventually(async () => (await widgetCount(t)) === 2);
+    await eventually(async () => (await widgetCount(t.service.database)) === 2);
     expect(await t.service.database.db.select().from(inbox).where(eq(inbox.eventId, id))).toHaveLength(1);
     expect(t.service.retries.summary().retrying).toBe(0);
     expect(await readStream(t.bus, 'deadletter.>')).toEqual([]);
@@ -130,7 +120,7 @@ describe('listeners', () => {
       'Ticketing-Reason': 'cannot handle this one',
       'Ticketing-Deliveries': '1',
     });
-    await eventually(async () => (await widgetCount(t)) === 1);
+    await eventually(async () => (await widgetCount(t.service.database)) === 1);
     // Terminated: past the ack wait it is neither delivered again nor dead-lettered again.
     await new Promise((r) => setTimeout(r, opts.ackWaitMs + 500));
     expect(calls.filter((c) => c === 'fail')).toHaveLength(1);
@@ -170,9 +160,9 @@ describe('listeners', () => {
     );
     await publishTestEvent(t.bus, 'ticket.created', ticketCreated());
     await eventually(() => attempts >= 2);
-    expect(await widgetCount(t)).toBe(0);
+    expect(await widgetCount(t.service.database)).toBe(0);
     ready = true;
-    await eventually(async () => (await widgetCount(t)) === 1);
+    await eventually(async () => (await widgetCount(t.service.database)) === 1);
   });
 
   it('when two replicas share the durable consumer, then each event is handled exactly once', async () => {
@@ -184,7 +174,7 @@ describe('listeners', () => {
     const events = Array.from({ length: 40 }, (_, i) => ticketCreated({ title: `e${i}` }));
     await Promise.all(events.map((e) => publishTestEvent(one.bus, 'ticket.created', e)));
 
-    await eventually(async () => (await widgetCount(one)) === 40, { what: '40 widgets' });
+    await eventually(async () => (await widgetCount(one.service.database)) === 40, { what: '40 widgets' });
     await new Promise((r) => setTimeout(r, 300));
     expect(calls.sort()).toEqual(events.map((e) => e.title).sort());
     const rows = await one.service.database.db.select().from(widgets);

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import { sql } from 'drizzle-orm';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RetryLater } from '../src/bus/failures.js';
@@ -18,6 +16,7 @@ import {
 } from '@ticketing/testkit';
 import { widgets } from './fixtures/schema.js';
 import { migrationsFolder } from './fixtures/service.js';
+import { recordWidget, ticketCreated, widgetCount } from './fixtures/widgets.js';
 
 const opts = { retryDelayMs: 50, maxRetryDelayMs: 200, ackWaitMs: 2000 };
 
@@ -27,12 +26,6 @@ afterEach(async () => {
   t = undefined;
 });
 
-const ticketCreated = () => ({ id: randomUUID(), version: 0, title: 'Show', price: 10, userId: randomUUID() });
-const recordWidget = defineListener('ticket.created', async (event, { tx }) => {
-  await tx.insert(widgets).values({ id: event.id, name: event.title });
-});
-const widgetCount = async () =>
-  (await t!.service.database.db.select({ n: sql<number>`count(*)::int` }).from(widgets))[0]!.n;
 const counted = async (metric: { get(): Promise<{ values: { labels: Record<string, unknown>; value: number }[] }> }, labels: Record<string, string>) =>
   (await metric.get()).values
     .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
@@ -67,7 +60,7 @@ describe('long outages', () => {
 
       await outage.restore();
       restored = true;
-      await eventually(async () => (await widgetCount()) === 1, { what: 'the event applied', timeoutMs: 30_000 });
+      await eventually(async () => (await widgetCount(t!.service.database)) === 1, { what: 'the event applied', timeoutMs: 30_000 });
     } finally {
       if (!restored) await outage.restore();
     }
@@ -104,7 +97,7 @@ describe('long outages', () => {
     expect(t.service.retries.summary()).toMatchObject({ retrying: 1, stuck: 1 });
 
     gapClosed = true;
-    await eventually(async () => (await widgetCount()) === 1);
+    await eventually(async () => (await widgetCount(t!.service.database)) === 1);
     expect(t.service.retries.summary()).toMatchObject({ retrying: 0, stuck: 0 });
     expect(await readStream(t.bus, 'deadletter.>')).toEqual([]);
   });

@@ -8,15 +8,9 @@ import { publishOutboxRow } from '../src/outbox/relay.js';
 import { eventually, readStream, type TestService } from '@ticketing/testkit';
 import { outbox, widgets } from './fixtures/schema.js';
 import { startFixtureService } from './fixtures/service.js';
+import { ticketCreated } from './fixtures/widgets.js';
 import type { BaseConfig } from '../src/config/env.js';
 
-const ticketCreated = () => ({
-  id: randomUUID(),
-  version: 0,
-  title: 'Show',
-  price: 10,
-  userId: randomUUID(),
-});
 
 const services: TestService<BaseConfig>[] = [];
 async function start(shared?: Parameters<typeof startFixtureService>[0]) {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { count, isNull, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { STREAM_MAX_AGE_MS } from '../src/bus/bus.js';
@@ -8,6 +7,7 @@ import { INBOX_KEEP_MS, messagingRetention, pruneInbox } from '../src/outbox/ret
 import { createTestService, eventually, publishTestEvent, type TestService } from '@ticketing/testkit';
 import { inbox, outbox } from './fixtures/schema.js';
 import { migrationsFolder } from './fixtures/service.js';
+import { ticketCreated } from './fixtures/widgets.js';
 
 const MiB = 1 << 20;
 const services: TestService<BaseConfig>[] = [];
@@ -21,7 +21,6 @@ afterEach(async () => {
   services.length = 0;
 });
 
-const ticketCreated = () => ({ id: randomUUID(), version: 0, title: 'Show', price: 10, userId: randomUUID() });
 
 describe('retention', () => {
   it('when inbox rows are older than the stream can redeliver, then they are pruned in batches and younger ones kept', async () => {

@@ -124,10 +124,14 @@ describe('the shared HTTP shell', () => {
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('then /readyz reports the database and the bus, and /metrics the HTTP durations', async () => {
+  it('then /readyz reports the database, the bus and the events being retried, and /metrics the HTTP durations', async () => {
     const ready = await http.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { accepting: true, database: true, bus: true } });
+    expect(ready.body).toEqual({
+      status: 'ready',
+      checks: { accepting: true, database: true, bus: true },
+      events: { retrying: 0, oldestSeconds: 0, stuck: 0, causes: {} },
+    });
     await http.get('/api/refuse');
     const metrics = await http.get('/metrics');
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);

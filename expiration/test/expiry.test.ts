@@ -165,17 +165,16 @@ describe('expiration: probes', () => {
     const t = await start();
     const ready = await t.http.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { accepting: true, database: true, bus: true, expiryQueue: true } });
+    expect(ready.body.status).toBe('ready');
+    expect(ready.body.checks).toEqual({ accepting: true, database: true, bus: true, expiryQueue: true });
     expect((await t.http.get('/healthz')).status).toBe(200);
     expect((await t.http.get('/metrics')).status).toBe(200);
 
     await t.queue.stop();
     const notReady = await t.http.get('/readyz');
     expect(notReady.status).toBe(503);
-    expect(notReady.body).toEqual({
-      status: 'not ready',
-      checks: { accepting: true, database: true, bus: true, expiryQueue: false },
-    });
+    expect(notReady.body.status).toBe('not ready');
+    expect(notReady.body.checks).toEqual({ accepting: true, database: true, bus: true, expiryQueue: false });
     expect((await t.http.get('/healthz')).status).toBe(200);
   });
 
