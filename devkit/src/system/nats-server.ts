@@ -34,10 +34,11 @@ export function natsServerVersion(binary: string): string | undefined {
 }
 
 /**
- * The `nats-server` program, of production's release line or newer: NATS_SERVER_BIN if set,
- * else the one scripts/nats-server.sh put in .nats/, else one on the PATH or where Debian's
- * package puts it (not on every user's PATH). Throws when the only ones found are older;
- * undefined when there is none.
+ * The `nats-server` program, of production's release line or newer: NATS_SERVER_BIN if set
+ * (throws if that one is older or does not run), else the one scripts/nats-server.sh put in
+ * .nats/, else one on the PATH or where Debian's package puts it (not on every user's PATH).
+ * Undefined when there is none of that line: an older one is not taken (so `npm start` can
+ * fetch one), and NatsServer.start says which it passed over.
  */
 export function findNatsServer(): string | undefined {
   const given = process.env.NATS_SERVER_BIN;
@@ -47,15 +48,21 @@ export function findNatsServer(): string | undefined {
     if (!isSupportedNatsVersion(version)) throw new Error(unsupportedNatsMessage(version, `NATS_SERVER_BIN=${given}`));
     return given;
   }
+  return installedNatsServers().find(({ version }) => isSupportedNatsVersion(version))?.path;
+}
+
+function installedNatsServers(): { path: string; version: string }[] {
   const onPath = spawnSync('sh', ['-c', 'command -v nats-server'], { encoding: 'utf8' }).stdout.trim();
   const candidates = [join(repoRoot, '.nats', 'usr', 'sbin', 'nats-server'), onPath, '/usr/sbin/nats-server'];
-  const found = [...new Set(candidates)]
+  return [...new Set(candidates)]
     .filter((path) => path && existsSync(path))
     .map((path) => ({ path, version: natsServerVersion(path) ?? 'of unknown version' }));
-  const fit = found.find(({ version }) => isSupportedNatsVersion(version));
-  if (fit) return fit.path;
-  if (found[0]) throw new Error(unsupportedNatsMessage(found[0].version, found[0].path));
-  return undefined;
+}
+
+/** Why findNatsServer found none: the older one it passed over, or none at all; and how to get one. */
+function noNatsServerMessage(): string {
+  const older = installedNatsServers()[0];
+  return older ? unsupportedNatsMessage(older.version, older.path) : `nats-server not found: ${HOW_TO_GET_ONE}`;
 }
 
 export interface NatsServerOptions {
@@ -88,7 +95,7 @@ export class NatsServer {
 
   static async start(options: NatsServerOptions): Promise<NatsServer> {
     const binary = options.binary ?? findNatsServer();
-    if (!binary) throw new Error(`nats-server not found: ${HOW_TO_GET_ONE}`);
+    if (!binary) throw new Error(noNatsServerMessage());
     const server = new NatsServer(options.port ?? (await freePort()), { ...options, binary });
     await server.launch();
     return server;
