@@ -5,9 +5,11 @@
  * short run while developing. Ctrl-C stops the load and everything the run started.
  */
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { busDefaults } from '@ticketing/contracts';
+import { NatsServer } from '@ticketing/devkit/system/nats-server';
 import { ApiUser, at } from '@ticketing/testkit/api-user';
 import { BareServer, RawJetStream } from './baselines.js';
 import { config } from './config.js';
@@ -23,7 +25,7 @@ import { scale } from './scale.js';
 import { now, sleep } from './stats.js';
 import { BenchSystem, resultsDir, systemSettings } from './system.js';
 
-const natsUrl = process.env.NATS_URL ?? busDefaults.url;
+let natsUrl = process.env.NATS_URL ?? '';
 const runId = randomBytes(4).toString('hex').toUpperCase();
 const log = (line: string) => process.stderr.write(`bench | ${line}\n`);
 
@@ -50,7 +52,13 @@ async function timed<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 async function main() {
   log(`${config.quick ? 'quick' : 'full'} run ${runId}; system output in .bench-results/system.log`);
-  const settings = await systemSettings(runId);
+  if (!natsUrl) {
+    // A server of production's release line, of the run's own (the machine's may be older).
+    const nats = await NatsServer.start({ storeDir: join(resultsDir, 'nats-store'), logFile: join(resultsDir, 'nats-server.log') });
+    cleanups.push(() => nats.stop(), () => rmSync(join(resultsDir, 'nats-store'), { recursive: true, force: true }));
+    natsUrl = nats.url;
+  }
+  const settings = await systemSettings(runId, natsUrl);
   BenchSystem.wipe(settings);
   BenchSystem.clearLog();
   cleanups.push(() => BenchSystem.wipe(settings), () => removeStream(settings.stream));

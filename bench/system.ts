@@ -13,14 +13,17 @@ export const resultsDir = join(repoRoot, '.bench-results');
 const logFile = join(resultsDir, 'system.log');
 
 export interface SystemSettings {
+  /** The run's NATS server: NATS_URL, or one the run starts (bench/run.ts). */
+  natsUrl: string;
   dataDir: string;
   port: number;
   stream: string;
   subjectPrefix: string;
 }
 
-export async function systemSettings(runId: string): Promise<SystemSettings> {
+export async function systemSettings(runId: string, natsUrl: string): Promise<SystemSettings> {
   return {
+    natsUrl,
     dataDir: join(repoRoot, '.data', 'bench'),
     port: await freePort(),
     stream: `BENCH_${runId}`,
@@ -60,7 +63,7 @@ export class BenchSystem {
     const npm = await NpmStart.start({
       port: settings.port,
       dataDir: settings.dataDir,
-      env: { NATS_STREAM: settings.stream, NATS_SUBJECT_PREFIX: settings.subjectPrefix },
+      env: { NATS_URL: settings.natsUrl, NATS_STREAM: settings.stream, NATS_SUBJECT_PREFIX: settings.subjectPrefix },
       logFile,
     });
     return new BenchSystem(settings, npm);

@@ -16,7 +16,7 @@ const chapters = readdirSync(guideDir)
 const documents = [...chapters.map((f) => join('docs', 'guide', f)), 'README.md'];
 
 /** Paths in backticks under these first segments are made at run time (git-ignored), not in the repository. */
-const GENERATED = new Set(['.data', '.node', '.test-results', '.bench-results', '.containers', 'node_modules', '.next', 'dist', 'coverage']);
+const GENERATED = new Set(['.data', '.node', '.nats', '.test-results', '.bench-results', '.containers', 'node_modules', '.next', 'dist', 'coverage']);
 
 /** The text outside fenced code blocks (diagrams and shell sessions are not references). */
 function prose(markdown: string): string {
