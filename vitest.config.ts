@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * One run for every workspace: each service's tests live in `<service>/test/`, whole-system
- * tests in `e2e/`. The global setup provides PostgreSQL and a NATS server (2.10+) once; each test file then makes its
- * own databases and stream.
+ * tests in `e2e/`. The global setup provides PostgreSQL and a NATS server (2.10+) once; each
+ * test file then makes its own databases and stream.
  */
 export default defineConfig({
   resolve: { conditions: ['source'] },
