@@ -1,7 +1,7 @@
 /**
  * The images and the whole system as containers (setup.ts built and started them): what each
- * image promises, one purchase through the front door, a graceful stop, and a dev image's
- * reload of a synced file.
+ * image promises, one purchase through the front door, the dead-letter command in the images,
+ * a graceful stop, and a dev image's reload of a synced file.
  */
 import { request } from 'node:http';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -75,6 +75,16 @@ describe('the system in containers', () => {
     const page = await fetch(`${frontDoor}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<html');
+  });
+
+  it("when an operator runs the dead-letter command inside each service's container, then it reads the system's stream (and, after a clean purchase, finds nothing to replay)", async () => {
+    for (const workload of ['auth', 'tickets', 'orders', 'expiration', 'payments']) {
+      const run = await engine.try('exec', system.containerName(workload), 'node', '/app/common/dist/bin/dead-letters.js', 'list', '--json');
+      expect({ workload, code: run.code, stderr: run.stderr, letters: run.stdout.trim() }).toEqual({ workload, code: 0, stderr: '', letters: '[]' });
+    }
+    const refused = await engine.try('exec', system.containerName('tickets'), 'node', '/app/common/dist/bin/dead-letters.js', 'replay');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('name the dead letters');
   });
 
   it('when a synced source file changes in a running dev image, then the service restarts on it and is ready again', async () => {
