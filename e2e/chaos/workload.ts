@@ -78,7 +78,7 @@ export interface WorkloadOptions {
   rivalShare: number;
   /** Flow starts are spread evenly over this long, so the faults hit every stage of the run. */
   spreadOverMs: number;
-  /** How long a charge takes (the sandbox's latency), to time payments made at the deadline. */
+  /** How long a charge takes (the provider's round trip), to time payments made at the deadline. */
   chargeLatencyMs: number;
   /** How long a flow waits for a service or an event that is held up: longer than the longest outage. */
   patienceMs: number;
