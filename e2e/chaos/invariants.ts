@@ -204,11 +204,11 @@ function nothingLost(db: Snapshot, bus: BusState): string[] {
 
 /**
  * Failures that pass with time: an event dead-lettered for one of them was valid, and its
- * consumer lost it (PostgreSQL and network errors, timeouts, conflicts, and a version that
- * came before the one it follows).
+ * consumer lost it (PostgreSQL and network errors, timeouts, conflicts, and an event that came
+ * before the one it follows: a newer version, a record not replicated yet, a ticket still held).
  */
 export const INFRASTRUCTURE_FAILURE =
-  /connect|terminat|not currently accepting connections|the database system is|shutting down|timeout|timed out|serializ|deadlock|arrived before|not replicated|ECONN|EPIPE|EAI_AGAIN/i;
+  /connect|terminat|not currently accepting connections|the database system is|shutting down|timeout|timed out|serializ|deadlock|arrived before|not replicated|still held by|ECONN|EPIPE|EAI_AGAIN/i;
 
 /**
  * Nothing for the dead-letter replay to do: the workload publishes no poison, so every dead
