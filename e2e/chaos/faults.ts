@@ -149,7 +149,6 @@ export function startFaults(system: RunningSystem, infra: { nats: NatsServer; po
     for (const service of system.exitedByThemselves()) {
       if (spared.has(service)) continue;
       figures.crashes.push(`${service} exited by itself; see ${system.logDir}/${service}.log`);
-      await system.kill(service);
       await restart(system, service, figures);
     }
   };

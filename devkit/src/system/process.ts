@@ -91,7 +91,8 @@ export class ManagedProcess {
 
   /** Sends `signal` to it (to its whole group when it has one); nothing when it is gone. */
   signal(signal: NodeJS.Signals): void {
-    if (this.child.pid === undefined) return;
+    // An exited process's pid may be another process's by now; its group is still ours to clean up.
+    if (this.child.pid === undefined || (this.hasExited && !this.options.ownGroup)) return;
     try {
       process.kill(this.options.ownGroup ? -this.child.pid : this.child.pid, signal);
     } catch {
