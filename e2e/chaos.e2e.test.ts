@@ -84,7 +84,14 @@ beforeAll(async () => {
     databaseAdminUrl: postgres.adminUrl,
     // Five services starting at once on a machine shared with other tests: a slow start is no fault.
     readyTimeoutMs: 90_000,
-    env: { EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS), STRIPE_SECRET_KEY: 'sk_test_chaos', STRIPE_API_URL: stripe.url },
+    env: {
+      EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS),
+      STRIPE_SECRET_KEY: 'sk_test_chaos',
+      STRIPE_API_URL: stripe.url,
+      // A charge whose answer a kill cut off is settled with the fake Stripe (kept or refunded)
+      // this long after, within the run's grace; the fake answers in a second, Stripe may not.
+      PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS: '15',
+    },
   });
 }, 240_000);
 
