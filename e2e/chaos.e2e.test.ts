@@ -16,9 +16,9 @@ import { RunningSystem } from './system.js';
  * from many users at once, a random service SIGKILLed and restarted every few seconds, and
  * longer faults at set times: a service frozen past the ack wait, NATS restarted, one service's
  * database gone for longer than a listener used to retry; then every invariant is checked from
- * the databases and JetStream. `npm test` runs a short version (about 3 minutes); `npm run
- * chaos` (CHAOS=full) runs hundreds of flows through minutes-long outages: a database for 2-3
- * minutes, PostgreSQL restarted, NATS away for 2 minutes.
+ * the databases, JetStream and the fake Stripe's ledger. `npm test` runs a short version (2-3
+ * minutes); `npm run chaos` (CHAOS=full) runs hundreds of flows through minutes-long outages, a
+ * database for 2-3 minutes, PostgreSQL restarted, NATS away for 2 minutes (about 10 minutes).
  */
 interface ChaosPlan {
   workload: Pick<WorkloadOptions, 'flows' | 'concurrency' | 'users' | 'spreadOverMs'>;
