@@ -32,7 +32,7 @@ interface Snapshot {
   ticketReplicas: Map<string, { version: number; priceCents: number; title: string }>;
   orderReplicas: Map<string, { status: string; version: number; priceCents: number; expiresAt: Date; userId: string }>;
   /** expiration's copy of each order: its expiry job, keyed by the order id. */
-  expiryJobs: Map<string, { startAfter: Date; state: string }>;
+  expiryJobs: Map<string, { startAfter: Date; state: string; retries: number }>;
   payments: { orderId: string; chargeId: string; refundedAt: Date | null }[];
   unsent: Partial<Record<ServiceName, number>>;
   /** Inbox rows per consumer name, from the database of the service that owns it. */
@@ -171,14 +171,19 @@ function replicasMatchSources(db: Snapshot): string[] {
   return out;
 }
 
-/** expiration's view of the orders: one expiry job per order, due at its expiresAt, done once that has passed. */
+/**
+ * expiration's view of the orders: one expiry job per order, due at its expiresAt (later once
+ * retried: a retry, after a failure or a replica's death mid-job, is due after a delay), done
+ * once that has passed.
+ */
 function expiryScheduledPerOrder(db: Snapshot): string[] {
   const out: string[] = [];
   const now = Date.now();
   for (const [id, o] of db.orders) {
     const job = db.expiryJobs.get(id);
+    const due = job?.startAfter.getTime();
     if (!job) out.push(`expiration has no expiry job for order ${id}`);
-    else if (job.startAfter.getTime() !== o.expiresAt.getTime()) {
+    else if (job.retries === 0 ? due !== o.expiresAt.getTime() : due! < o.expiresAt.getTime()) {
       out.push(`order ${id} expires at ${o.expiresAt.toISOString()}, but its job is due at ${job.startAfter.toISOString()}`);
     } else if (o.expiresAt.getTime() < now && job.state !== 'completed') {
       out.push(`order ${id}'s expiry job is ${job.state} ${Math.round((now - o.expiresAt.getTime()) / 1000)} s after it was due`);
@@ -263,7 +268,7 @@ async function readDatabases(system: RunningSystem): Promise<Snapshot> {
     const ticketReplicas = await q('orders', 'select id, version, price_cents, title from tickets');
     const orderReplicas = await q('payments', 'select id, status, version, price_cents, expires_at, user_id from orders');
     // expiration's queue (EXPIRY_QUEUE in expiration/src/expiry-queue.ts), one job per order id.
-    const expiryJobs = await q('expiration', "select id::text, start_after, state from pgboss.job where name = 'order-expiry'");
+    const expiryJobs = await q('expiration', "select id::text, start_after, state, retry_count from pgboss.job where name = 'order-expiry'");
     const payments = await q('payments', 'select order_id, charge_id, refunded_at from payments');
     const unsent: Snapshot['unsent'] = {};
     const handled = new Map<string, number>();
@@ -289,7 +294,7 @@ async function readDatabases(system: RunningSystem): Promise<Snapshot> {
           { status: r.status, version: r.version, priceCents: r.price_cents, expiresAt: r.expires_at, userId: r.user_id },
         ]),
       ),
-      expiryJobs: new Map(expiryJobs.map((r) => [r.id, { startAfter: r.start_after, state: r.state }])),
+      expiryJobs: new Map(expiryJobs.map((r) => [r.id, { startAfter: r.start_after, state: r.state, retries: r.retry_count }])),
       payments: payments.map((r) => ({ orderId: r.order_id, chargeId: r.charge_id, refundedAt: r.refunded_at })),
       unsent,
       handled,
