@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { Router } from 'express';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -69,6 +70,32 @@ describe('long outages', () => {
     expect(ready.body.events).toMatchObject({ retrying: 0 });
     expect(await readStream(t.bus, 'deadletter.>')).toEqual([]);
     expect(records.filter((r) => r.msg === 'event moved to dead letter')).toEqual([]);
+  });
+
+  it('when the database cuts a connection a transaction holds between two queries, then that transaction fails, the process carries on, and the next one succeeds once it is back', async () => {
+    const { logger, records } = recordingLogger();
+    t = await createTestService({ name: 'fixture', migrationsFolder, logger });
+    let entered!: () => void;
+    let release!: () => void;
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // As the outbox relay holds its transaction while it publishes: a connection handed out, idle.
+    const holding = t.service.transaction(async (tx) => {
+      await tx.execute(sql`select 1`);
+      entered();
+      await held;
+      await tx.execute(sql`select 1`);
+    });
+    await inside;
+    const outage = await shutOffDatabase(t.database.url);
+    try {
+      await eventually(() => records.some((r) => r.msg === 'database connection failed'), { what: 'the cut connection logged' });
+      release();
+      await expect(holding).rejects.toThrow();
+    } finally {
+      await outage.restore();
+    }
+    await eventually(() => t!.service.database.ping().then(() => true, () => false), { what: 'a new connection' });
   });
 
   it('when a version gap lasts past EVENT_STUCK_AFTER_SECONDS, then the event is logged and counted as stuck once, and still retried, never dropped', async () => {

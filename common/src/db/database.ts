@@ -36,6 +36,11 @@ export async function connectDatabase(options: {
   const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
   // An idle client losing its connection must not crash the process.
   pool.on('error', (err) => options.logger.warn({ err }, 'idle database connection failed'));
+  // pg-pool listens only on idle connections: one handed out and waiting between two queries
+  // (a transaction publishing to NATS, a listener waiting on its queue) that the server cuts
+  // (an outage, a restart) would emit an unhandled 'error' and end the process. Its query fails
+  // instead, and the work is retried.
+  pool.on('connect', (client) => client.on('error', (err) => options.logger.warn({ err }, 'database connection failed')));
   const db: Db = drizzle({ client: pool });
   const where = new URL(options.url);
   await waitFor(`PostgreSQL at ${where.hostname}:${where.port || 5432}`, () => migrateWithLock(pool, db, options.migrationsFolder), {
