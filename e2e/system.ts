@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import pg from 'pg';
 import { freePort } from '@ticketing/devkit/free-port';
 import { startService, type ManagedProcess } from '@ticketing/devkit/system/process';
 import { repoRoot, serviceForPath, SERVICES, type ServiceName } from '@ticketing/devkit/system/services';
@@ -48,7 +46,7 @@ export class RunningSystem {
     const databases = new Map<ServiceName, TestDatabase>();
     const ports = {} as Record<ServiceName, number>;
     for (const s of services) {
-      databases.set(s, options.databaseAdminUrl ? await createDatabaseOn(options.databaseAdminUrl) : await createTestDatabase());
+      databases.set(s, await createTestDatabase(options.databaseAdminUrl));
       ports[s] = await freePort();
     }
     const env = {
@@ -124,18 +122,4 @@ export class RunningSystem {
     await this.bus.remove().catch(() => {});
     for (const db of this.databases.values()) await db.drop().catch(() => {});
   }
-}
-
-/** A database on a server of the test's own (the test kit's createTestDatabase uses its own server). */
-async function createDatabaseOn(adminUrl: string): Promise<TestDatabase> {
-  const name = `test_${randomBytes(5).toString('hex')}`;
-  const run = async (sql: string) => {
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(sql).finally(() => admin.end());
-  };
-  await run(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
 }

@@ -14,8 +14,8 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const adminUrl = inject('databaseAdminUrl');
+/** A database of its own on the run's PostgreSQL, or on the server at `adminUrl` (a chaos run's own). */
+export async function createTestDatabase(adminUrl = inject('databaseAdminUrl')): Promise<TestDatabase> {
   const name = `test_${uniqueSuffix()}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
