@@ -9,7 +9,7 @@ import {
   type JsMsg,
 } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { serviceOfConsumer } from '@ticketing/contracts';
+import { REPLAY_PREFIX, serviceOfConsumer } from '@ticketing/contracts';
 import { handlersOf, type BusEvent, type ConsumerFloor, type ExplorerHello, type HandledUpdate } from './bus-events';
 import { busSettings } from './explorer-config';
 
@@ -147,8 +147,11 @@ async function consumerFloors(jsm: JetStreamManager, stream: string, prefix: str
   const floors: ConsumerFloor[] = [];
   for await (const ci of jsm.consumers.list(stream)) {
     const durable = ci.config.durable_name;
-    const filter = ci.config.filter_subject;
-    if (!durable || !filter || !filter.startsWith(prefix)) continue;
+    // A service's consumer takes its subject and the dead letters replayed to it (replay.<consumer>.<subject>).
+    const filter = [ci.config.filter_subject, ...(ci.config.filter_subjects ?? [])].find(
+      (f) => f?.startsWith(prefix) && !f.startsWith(`${prefix}${REPLAY_PREFIX}.`),
+    );
+    if (!durable || !filter) continue;
     const subject = filter.slice(prefix.length);
     floors.push({ name: durable, service: serviceOfConsumer(durable, subject), subject, ackFloor: ci.ack_floor.stream_seq });
   }
