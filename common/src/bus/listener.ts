@@ -106,7 +106,6 @@ export async function handleMessage(
     return;
   }
 
-
   const key = { consumer, eventId };
   try {
     const first = await runWithTrace(msg.headers?.get('traceparent'), () =>
@@ -135,14 +134,15 @@ export async function handleMessage(
     const delay = Math.min(opts.retryDelayMs * 2 ** (deliveryCount - 1), opts.maxRetryDelayMs);
     msg.nak(delay);
     const publishedAt = Math.floor(msg.info.timestampNanos / 1e6);
-    const noted = service.retries.failed(key, { subject, cause, publishedAt });
+    const noted = service.retries.failed(key, { cause, publishedAt });
     if (noted.becameStuck) {
       service.metrics.eventsStuck.inc({ subject, cause });
       log.error({ reason, cause, waitingSeconds: Math.round((Date.now() - publishedAt) / 1000) }, 'event stuck: still retrying');
     } else if (noted.log) {
       const fields = { reason, cause, delay, notLogged: noted.suppressed };
       if (cause === 'out_of_order') log.info(fields, 'event left for redelivery');
-      else log.warn(fields, 'event handling failed; will retry');
+      // An unexpected error (a bug, most likely) keeps its stack in the log.
+      else log.warn(cause === 'error' ? { ...fields, err } : fields, 'event handling failed; will retry');
     }
   }
 }

@@ -8,7 +8,6 @@ export interface RetryBookOptions {
 }
 
 interface Retrying {
-  subject: string;
   cause: FailureCause;
   publishedAt: number;
   lastFailedAt: number;
@@ -43,7 +42,7 @@ export class RetryBook {
    */
   failed(
     key: { consumer: string; eventId: string },
-    info: { subject: string; cause: FailureCause; publishedAt: number },
+    info: { cause: FailureCause; publishedAt: number },
     now = Date.now(),
   ): { log: boolean; suppressed: number; becameStuck: boolean } {
     const id = `${key.consumer}\0${key.eventId}`;
