@@ -43,6 +43,9 @@ export const eventSchemas = {
   'expiration.complete': z.object({ orderId: id }),
   /** payments, on a successful charge */
   'payment.created': z.object({ id, orderId: id, chargeId: z.string().min(1) }),
+  /** auth, on sign-out (one session) and sign-out everywhere (one event per session): `id` is the
+   * token's `jti`; services refuse it until `expiresAt`, when the token would lapse anyway */
+  'session.revoked': z.object({ id, userId: id, expiresAt: z.iso.datetime({ offset: true }) }),
 } as const satisfies Record<Subject, z.ZodType>;
 
 export type EventPayload<S extends Subject> = z.infer<(typeof eventSchemas)[S]>;

@@ -2,7 +2,7 @@
  * The Ticketing system's contract, shared by every service and the web client
  * (docs/design.md is its prose). Read in this order:
  *
- *   subjects.ts      the seven events' names
+ *   subjects.ts      the eight events' names
  *   events.ts        each event's payload schema
  *   order-status.ts  the states of an order
  *   money.ts         the price rule that events and the API share

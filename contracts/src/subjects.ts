@@ -1,4 +1,7 @@
-/** The seven subjects, in the order of a purchase. Each has one payload schema in events.ts. */
+/**
+ * The eight subjects: the seven of a purchase, in its order, then auth's session revocations.
+ * Each has one payload schema in events.ts.
+ */
 export const subjects = [
   'ticket.created',
   'ticket.updated',
@@ -7,5 +10,6 @@ export const subjects = [
   'order.completed',
   'expiration.complete',
   'payment.created',
+  'session.revoked',
 ] as const;
 export type Subject = (typeof subjects)[number];
