@@ -23,7 +23,22 @@ export function formatCountdown(totalSeconds: number) {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${sec}` : `${m}:${sec}`;
 }
 
-/** A same-site path to go back to after signing in, or "/". */
+const SITE = 'http://site.invalid';
+
+/**
+ * A path on this site to go back to after signing in, or "/". It is checked as a browser will
+ * read it: browsers drop tabs and newlines from URLs and read `\` as `/`, so `/\t/evil.com`
+ * and `/\evil.com` would leave the site. The answer is the parsed path, never one that starts
+ * with `//` (which `/.//evil.com` normalises to).
+ */
 export function safeNext(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) ? value : '/';
+  if (typeof value !== 'string' || !value.startsWith('/') || /[\\\s\p{Cc}]/u.test(value)) return '/';
+  let url: URL;
+  try {
+    url = new URL(value, SITE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== SITE || url.pathname.startsWith('//')) return '/';
+  return `${url.pathname}${url.search}${url.hash}`;
 }
