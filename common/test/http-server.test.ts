@@ -9,11 +9,18 @@ import { createHttpServer } from '../src/service/http-server.js';
  * them in the error shape of docs/design.md §3 rather than node's bare "400 Bad Request".
  */
 let server: Server;
+const handled: unknown[] = [];
 let port: number;
 beforeAll(async () => {
-  const app = express().get('/ok', (_req, res) => {
-    res.json({ ok: true });
-  });
+  const app = express()
+    .get('/ok', (_req, res) => {
+      res.json({ ok: true });
+    })
+    .post('/slow', express.json(), async (req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a handler that writes to a database, say
+      handled.push(req.body);
+      res.status(201).json({ created: true });
+    });
   server = createHttpServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
@@ -58,6 +65,18 @@ describe('the shared HTTP server', () => {
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/json\b/);
     expect(JSON.parse(res.body)).toEqual({ errors: [{ message: expect.stringMatching(/\S/) }] });
+  });
+
+  it('when bytes follow a complete request that said Connection: close, then the client gets that request\'s own answer', async () => {
+    const body = '{"n":1}';
+    const res = await send(
+      `POST /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}xyz`,
+    );
+
+    // The request ran: answering it "400 Malformed" would claim a refusal that changed nothing.
+    expect(handled).toEqual([{ n: 1 }]);
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.body)).toEqual({ created: true });
   });
 
   it('when a request is well formed, then express answers it as usual', async () => {

@@ -22,6 +22,10 @@ export function createHttpServer(app: Express): Server {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // Only when nothing of a response has gone out yet on this connection; else just drop it.
     const answering = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    // Bytes after a complete request that said `Connection: close`: that request is already in
+    // the handler's hands. Answering 400 now would tell the client it was refused while it goes
+    // on to change things; ignore the extra bytes and let its own answer close the connection.
+    if (err.code === 'HPE_CLOSED_CONNECTION' && answering) return;
     if (err.code === 'ECONNRESET' || !socket.writable || answering?.headersSent) {
       socket.destroy();
       return;

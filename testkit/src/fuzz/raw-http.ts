@@ -89,7 +89,9 @@ export function parseResponses(data: Buffer): FuzzResponse[] {
     }
     let body: Buffer;
     rest = rest.subarray(end + 4);
-    if (headers['content-length'] !== undefined) {
+    if (Number(m[1]) < 200) {
+      body = Buffer.alloc(0); // a 1xx answer (100 Continue) has no body: the real answer follows
+    } else if (headers['content-length'] !== undefined) {
       const n = Number(headers['content-length']);
       body = rest.subarray(0, n);
       rest = rest.subarray(n);
