@@ -7,6 +7,7 @@
  *   order-status.ts  the states of an order
  *   money.ts         the price rule that events and the API share
  *   bus.ts           how events travel: stream, consumer names, dead letters and replays, trace ids
+ *   bus-access.ts    which service publishes and consumes which subject (NATS's permissions)
  *   api.ts           the HTTP API's request and response bodies
  *
  * Only events.ts and money.ts use zod: a browser page that needs names and types loads none of it.
@@ -28,6 +29,7 @@ export {
   streamSubjectFilters,
   traceIdOf,
 } from './bus.ts';
+export { busAccess, durablesOf, type BusService } from './bus-access.ts';
 export type {
   ApiError,
   Credentials,

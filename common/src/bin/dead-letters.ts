@@ -7,7 +7,8 @@
  *   npm run dead-letters -- drop <seq>... | --consumer <name>
  *
  * In a service's image: `node /app/common/dist/bin/dead-letters.js list` (kubectl exec, or a
- * Job). It reads NATS_URL, NATS_STREAM and NATS_SUBJECT_PREFIX as the services do.
+ * Job). It reads NATS_URL, NATS_STREAM, NATS_SUBJECT_PREFIX and NATS_TLS_CA as the services do,
+ * and NATS_NKEY_SEED: the operator's (`admin`) seed, not a service's, which may not repair others' letters.
  */
 import { parseArgs } from 'node:util';
 import { busDefaults } from '@ticketing/contracts';
@@ -45,6 +46,10 @@ async function main(argv: string[]) {
       stream: process.env.NATS_STREAM || busDefaults.stream,
       subjectPrefix: process.env.NATS_SUBJECT_PREFIX ?? busDefaults.subjectPrefix,
       manageStream: false,
+      // The operator's identity (`admin` in the server's users): it may read and repair every consumer's letters.
+      nkeySeed: process.env.NATS_NKEY_SEED || undefined,
+      tlsCaFile: process.env.NATS_TLS_CA || undefined,
+      inboxPrefix: '_INBOX_admin',
     },
     pino({ level: 'warn' }, pino.destination(2)),
   );

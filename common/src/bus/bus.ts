@@ -11,7 +11,14 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import { connect, headers as natsHeaders, nanos, type NatsConnection } from '@nats-io/transport-node';
+import {
+  connect,
+  headers as natsHeaders,
+  nanos,
+  nkeyAuthenticator,
+  type ConnectionOptions,
+  type NatsConnection,
+} from '@nats-io/transport-node';
 import { replaySubject, streamSubjectFilters } from '@ticketing/contracts';
 import type { Logger } from 'pino';
 import { waitFor } from '../service/wait-for.js';
@@ -29,6 +36,26 @@ export interface BusOptions {
   maxBytes?: number;
   /** How long start-up waits for NATS to be reachable (default 10 s). */
   startupWaitMs?: number;
+  /** This identity's nkey seed (NATS_NKEY_SEED); without one the connection is anonymous. */
+  nkeySeed?: string;
+  /** The CA (PEM file, NATS_TLS_CA) that signed the server's certificate: connect over TLS. */
+  tlsCaFile?: string;
+  /**
+   * Where replies come (default `_INBOX_<name>`): the server lets each identity subscribe only
+   * to its own, so no one reads another's JetStream replies or pulled messages.
+   */
+  inboxPrefix?: string;
+}
+
+/** The connection settings of a bus identity: servers, credentials, TLS and its own reply inbox. */
+export function natsConnectionOptions(options: Pick<BusOptions, 'url' | 'name' | 'nkeySeed' | 'tlsCaFile' | 'inboxPrefix'>): ConnectionOptions {
+  return {
+    servers: options.url.split(',').map((s) => s.trim()),
+    name: options.name,
+    inboxPrefix: options.inboxPrefix ?? `_INBOX_${options.name}`,
+    ...(options.nkeySeed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(options.nkeySeed)) } : {}),
+    ...(options.tlsCaFile ? { tls: { caFile: options.tlsCaFile } } : {}),
+  };
 }
 
 /** JetStream drops a message whose `Nats-Msg-Id` it has seen within this window. */
@@ -54,7 +81,7 @@ export class Bus {
   static async connect(options: BusOptions, logger: Logger): Promise<Bus> {
     const nc = await waitFor(
       `NATS at ${options.url}`,
-      () => connect({ servers: options.url, name: options.name, maxReconnectAttempts: -1, reconnectTimeWait: 1000 }),
+      () => connect({ ...natsConnectionOptions(options), maxReconnectAttempts: -1, reconnectTimeWait: 1000 }),
       { logger, timeoutMs: options.startupWaitMs ?? 10_000 },
     );
     const jsm = await jetstreamManager(nc);

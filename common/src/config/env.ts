@@ -17,6 +17,14 @@ export const baseConfigSchema = z.object({
     .string()
     .regex(/^([A-Za-z0-9_-]+\.)*$/, 'tokens each followed by a dot, e.g. "dev."')
     .default(busDefaults.subjectPrefix),
+  /**
+   * This service's own NATS identity: its nkey seed (`SU...`). The server knows only the public
+   * key and lets each identity publish and consume only its own subjects (docs/design.md §4).
+   * Unset: an anonymous connection, which only a server without authorization accepts.
+   */
+  NATS_NKEY_SEED: z.string().regex(/^SU[A-Z2-7]{56}$/, 'must be a NATS user nkey seed (SU...)').optional(),
+  /** A CA certificate file (PEM): connect to NATS over TLS, trusting only the server certificates it signed. */
+  NATS_TLS_CA: z.string().min(1).optional(),
   /** The auth service's session-signing public key (Ed25519, PEM); only auth has the private one. */
   JWT_PUBLIC_KEY: z.string().refine(isEd25519PublicKey, 'must be an Ed25519 public key in PEM (SPKI) form'),
   COOKIE_SECURE: z.stringbool().optional(),

@@ -68,6 +68,8 @@ export async function createServiceContext<C extends BaseConfig>(
         startupWaitMs: config.STARTUP_WAIT_SECONDS * 1000,
       },
       logger,
+        nkeySeed: config.NATS_NKEY_SEED,
+        tlsCaFile: config.NATS_TLS_CA,
     );
   } catch (err) {
     await database.close();

@@ -2,8 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import { freePort } from '../free-port.js';
+import { inboxPrefixOf } from './nats-auth.js';
 import { repoRoot } from './services.js';
 
 /**
@@ -75,6 +76,10 @@ export interface NatsServerOptions {
   binary?: string;
   /** How long a start may take, recovering the store included. */
   timeoutMs?: number;
+  /** A configuration file (`-c`), e.g. natsCredentials()'s users and permissions; default: open to anyone. */
+  configFile?: string;
+  /** With users configured: the seed the readiness check signs in with (one that may call `$JS.API.INFO`). */
+  probeSeed?: string;
 }
 
 /**
@@ -132,7 +137,8 @@ export class NatsServer {
     mkdirSync(dirname(logFile), { recursive: true });
     const out = openSync(logFile, 'a');
     const logStart = fstatSync(out).size;
-    const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', storeDir], { stdio: ['ignore', out, out] });
+    const config = this.options.configFile ? ['-c', this.options.configFile] : [];
+    const child = spawn(binary, [...config, '-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', storeDir], { stdio: ['ignore', out, out] });
     closeSync(out); // the server has its own copy
     this.child = child;
     try {
@@ -161,7 +167,13 @@ export class NatsServer {
     for (;;) {
       if (child.exitCode !== null || child.signalCode !== null) throw new Error(`it exited (${child.exitCode ?? child.signalCode})`);
       try {
-        const nc = await connect({ servers: this.url, reconnect: false, timeout: 1000 });
+        const seed = this.options.probeSeed;
+        const nc = await connect({
+          servers: this.url,
+          reconnect: false,
+          timeout: 1000,
+          ...(seed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)), inboxPrefix: inboxPrefixOf('admin') } : {}),
+        });
         try {
           await (await jetstreamManager(nc)).getAccountInfo();
           return;

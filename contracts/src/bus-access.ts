@@ -1,0 +1,23 @@
+import { consumerName } from './bus.ts';
+
+/**
+ * Who may do what on the bus: the one source of NATS's permissions (devkit renders the server's
+ * configuration from it, for `npm start`, the tests and Kubernetes). A service publishes only the
+ * events about its own data and consumes only what it listens to; docs/design.md §4 says the same.
+ */
+export const busAccess = {
+  auth: { publishes: ['session.revoked'], consumes: [] },
+  tickets: { publishes: ['ticket.created', 'ticket.updated'], consumes: ['order.created', 'order.cancelled', 'session.revoked'] },
+  orders: {
+    publishes: ['order.created', 'order.cancelled', 'order.completed'],
+    consumes: ['ticket.created', 'ticket.updated', 'expiration.complete', 'payment.created', 'session.revoked'],
+  },
+  expiration: { publishes: ['expiration.complete'], consumes: ['order.created'] },
+  payments: { publishes: ['payment.created'], consumes: ['order.created', 'order.cancelled', 'order.completed', 'session.revoked'] },
+} as const satisfies Record<string, { publishes: readonly string[]; consumes: readonly string[] }>;
+
+export type BusService = keyof typeof busAccess;
+
+/** A service's durable consumers, one per subject it consumes (`orders-ticket-updated`, ...). */
+export const durablesOf = (service: BusService): string[] =>
+  busAccess[service].consumes.map((subject) => consumerName(service, subject));
