@@ -66,9 +66,6 @@ describe.each(['/api/users/signup', '/api/users/signin'])('bad input to POST %s'
     ['JSON null', 'null', 'application/json', 'Malformed JSON in request body'],
     ['a JSON string', '"hello"', 'application/json', 'Malformed JSON in request body'],
     ['malformed JSON', '{"email": "a@b.c", "password":', 'application/json', 'Malformed JSON in request body'],
-    ['plain text', JSON.stringify({ email, password: PASSWORD }), 'text/plain', 'Request body must be a JSON object'],
-    ['a form', `email=${encodeURIComponent(email)}&password=${PASSWORD}`, 'application/x-www-form-urlencoded', 'Request body must be a JSON object'],
-    ['XML', '<user/>', 'application/xml', 'Request body must be a JSON object'],
   ])('when the body is %s, then 400 in the error shape and nothing changes', async (_case, raw, type, message) => {
     const [users, failures] = [await countUsers(t), await countAllFailures()];
 
@@ -76,6 +73,20 @@ describe.each(['/api/users/signup', '/api/users/signin'])('bad input to POST %s'
 
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ errors: [{ message }] });
+    await expectNothingChanged(res, users, failures);
+  });
+
+  it.each([
+    ['plain text', JSON.stringify({ email, password: PASSWORD }), 'text/plain'],
+    ['a form', `email=${encodeURIComponent(email)}&password=${PASSWORD}`, 'application/x-www-form-urlencoded'],
+    ['XML', '<user/>', 'application/xml'],
+  ])('when the body is %s, then 415 in the error shape and nothing changes', async (_case, raw, type) => {
+    const [users, failures] = [await countUsers(t), await countAllFailures()];
+
+    const res = await t.http.post(path).set('Content-Type', type).send(raw);
+
+    expect(res.status).toBe(415);
+    expect(res.body).toEqual({ errors: [{ message: 'Request body must be JSON (Content-Type: application/json)' }] });
     await expectNothingChanged(res, users, failures);
   });
 

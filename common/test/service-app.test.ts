@@ -63,15 +63,15 @@ describe('the shared HTTP shell', () => {
     expect(res.body).toEqual({ errors: [{ message: 'Request body is too large' }] });
   });
 
-  it('when the body is not a JSON object, then 400', async () => {
+  it('when the body is not a JSON object, then 400 (415 when it is not JSON at all)', async () => {
     for (const body of ['[1,2]', '"text"', 'null', '42']) {
       const res = await http.post('/api/echo').set('Content-Type', 'application/json').send(body);
       expect(res.status, body).toBe(400);
       expect(res.body.errors[0].message).toMatch(/JSON object|Malformed/);
     }
     const plain = await http.post('/api/echo').set('Content-Type', 'text/plain').send('name=x');
-    expect(plain.status).toBe(400);
-    expect(plain.body).toEqual({ errors: [{ message: 'Request body must be a JSON object' }] });
+    expect(plain.status).toBe(415);
+    expect(plain.body).toEqual({ errors: [{ message: 'Request body must be JSON (Content-Type: application/json)' }] });
   });
 
   it('when a field is invalid, then 400 names the field', async () => {

@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { childTraceparent, runWithTrace } from '../bus/trace.js';
 import { errorHandler, notFoundHandler } from '../errors/error-handler.js';
+import { refuseCrossSiteWrites, requireJsonBodies } from '../http/browser-requests.js';
 import { currentUser } from '../http/current-user.js';
 import type { ServiceContext } from './context.js';
 import { healthRoutes } from './health.js';
@@ -59,6 +60,7 @@ export function createServiceApp(service: ServiceContext, routes: Router): Expre
     next();
   });
   app.use(healthRoutes(service));
+  app.use(refuseCrossSiteWrites, requireJsonBodies); // before the body is read
   app.use(express.json({ limit: BODY_LIMIT, verify: refuseInvalidUtf8 }));
   app.use(cookieParser());
   // After body parsing: stream callbacks would lose the async context set before it.
