@@ -139,9 +139,9 @@ describe('cross-references', () => {
   it('when the prod overlay is checked, then every reference resolves but the secrets created outside it', () => {
     const external = secretNamesReferenced(prod);
     expect(crossReferences(prod, { externalSecrets: external, gatewayClasses })).toEqual([]);
-    // Those are the dev overlay's generated secrets, plus the TLS certificate.
+    // Those are the dev overlay's generated secrets, plus the TLS certificate and Stripe's key.
     const generated = secretNamesReferenced(dev).map(unhashed);
-    expect(external.filter((s) => !generated.includes(s))).toEqual(['ticketing-tls']);
+    expect(external.filter((s) => !generated.includes(s))).toEqual(['stripe', 'ticketing-tls']);
   });
 
   it('when the prod overlay needs secrets created by hand, then docs/deploy.md names each one', () => {
@@ -399,12 +399,22 @@ describe("each service's configuration", () => {
     }
   });
 
+  it('when the prod overlay runs payments, then the stripe Secret is required, never optional (no silent sandbox)', () => {
+    const refOf = (objects: K8sObject[]) =>
+      (container(objects, 'payments') as { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; optional?: boolean } } }[] }).env?.find(
+        (e) => e.name === 'STRIPE_SECRET_KEY',
+      )?.valueFrom?.secretKeyRef;
+    expect(refOf(prod)).toEqual(expect.objectContaining({ name: 'stripe', optional: false }));
+  });
+
   it('when each service validates the prod environment (secrets as in dev), then it would start', async () => {
     for (const s of services()) {
       const devEnv = envValues(dev, container(dev, s));
       const prodEnv = envValues(prod, container(prod, s));
       const secretOnly = Object.fromEntries(Object.entries(devEnv).filter(([k]) => !(k in prodEnv) && /KEY|URL/.test(k)));
-      expect(await configProblems(s, { ...secretOnly, ...prodEnv })).toEqual([]);
+      // The stripe Secret the operator creates (dev has none: it runs the sandbox).
+      const stripe = s === 'payments' ? { STRIPE_SECRET_KEY: 'sk_live_example' } : {};
+      expect(await configProblems(s, { ...secretOnly, ...stripe, ...prodEnv })).toEqual([]);
       expect(prodEnv['NODE_ENV']).toBe('production');
     }
   });

@@ -66,6 +66,26 @@ describe('payments configuration', () => {
     expect(chooseProvider(loadConfig(configSchema, { ...base, STRIPE_SECRET_KEY: 'rk_live_abc' })).name).toBe('stripe');
   });
 
+  it('when NODE_ENV is production and neither STRIPE_SECRET_KEY nor PAYMENTS_PROVIDER is set, then start-up fails', () => {
+    expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^STRIPE_SECRET_KEY: is required in production/)]);
+  });
+
+  it('when NODE_ENV is production, then the sandbox runs only with PAYMENTS_PROVIDER=sandbox, and Stripe with its key', () => {
+    expect(chooseProvider(loadConfig(configSchema, { ...base, NODE_ENV: 'production', PAYMENTS_PROVIDER: 'sandbox' })).name).toBe('sandbox');
+    expect(chooseProvider(loadConfig(configSchema, { ...base, NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_abc' })).name).toBe('stripe');
+  });
+
+  it('when PAYMENTS_PROVIDER is sandbox beside a Stripe key, then the sandbox is used, as asked', () => {
+    expect(chooseProvider(loadConfig(configSchema, { ...base, PAYMENTS_PROVIDER: 'sandbox', STRIPE_SECRET_KEY: 'sk_test_abc' })).name).toBe('sandbox');
+  });
+
+  it.each([
+    [{ PAYMENTS_PROVIDER: 'stripe' }, /^STRIPE_SECRET_KEY: is required when PAYMENTS_PROVIDER is "stripe"/],
+    [{ PAYMENTS_PROVIDER: 'paypal' }, /^PAYMENTS_PROVIDER: must be "stripe" or "sandbox"/],
+  ])('when %o, then start-up fails', (env, problem) => {
+    expect(problemsOf(env)).toEqual([expect.stringMatching(problem)]);
+  });
+
   it('when the key is a publishable key, then start-up fails naming STRIPE_SECRET_KEY', () => {
     expect(problemsOf({ STRIPE_SECRET_KEY: 'pk_test_abc' })).toEqual([expect.stringMatching(/^STRIPE_SECRET_KEY: .*publishable/)]);
   });

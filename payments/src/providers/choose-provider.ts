@@ -4,23 +4,27 @@ import type { PaymentProvider } from './payment-provider.js';
 import { createSandboxProvider } from './sandbox-provider.js';
 import { createStripeProvider } from './stripe-provider.js';
 
-/** `stripe` when STRIPE_SECRET_KEY is set, otherwise the offline `sandbox`. */
+/**
+ * PAYMENTS_PROVIDER when set, else `stripe` when STRIPE_SECRET_KEY is set, else the offline
+ * `sandbox` (the config refuses that default in production, so it is never reached there).
+ */
 export function chooseProvider(config: Config, logger: Logger): PaymentProvider {
-  const provider = pick(config, logger);
+  const provider = pick(config);
+  if (provider.name === 'sandbox' && config.NODE_ENV === 'production') {
+    logger.warn('PAYMENTS_PROVIDER=sandbox in production: payments take no money');
+  }
   logger.info({ provider: provider.name }, 'payment provider chosen');
   return provider;
 }
 
-function pick(config: Config, logger: Logger): PaymentProvider {
-  if (config.STRIPE_SECRET_KEY) {
+function pick(config: Config): PaymentProvider {
+  const name = config.PAYMENTS_PROVIDER ?? (config.STRIPE_SECRET_KEY ? 'stripe' : 'sandbox');
+  if (name === 'stripe') {
     return createStripeProvider({
-      secretKey: config.STRIPE_SECRET_KEY,
+      secretKey: config.STRIPE_SECRET_KEY!, // the config requires it for stripe
       apiUrl: config.STRIPE_API_URL,
       maxNetworkRetries: config.STRIPE_MAX_NETWORK_RETRIES,
     });
-  }
-  if (config.NODE_ENV === 'production') {
-    logger.warn('STRIPE_SECRET_KEY is not set: payments use the sandbox provider and take no money');
   }
   return createSandboxProvider({ latencyMs: config.SANDBOX_CHARGE_LATENCY_MS });
 }
