@@ -1,3 +1,4 @@
+import { scrapeMetrics } from '@ticketing/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUp, startAuth, type Auth } from './setup.js';
 
@@ -26,10 +27,11 @@ describe('probes, metrics and HTTP hygiene', () => {
     });
   });
 
-  it('when /metrics is asked after a request, then it has http_request_duration_seconds for that route', async () => {
+  it('when /metrics is asked after a request, then the metrics port has http_request_duration_seconds for that route, and the API port answers 404', async () => {
     await signUp(t);
 
-    const res = await t.http.get('/metrics');
+    expect((await t.http.get('/metrics')).status).toBe(404);
+    const res = await scrapeMetrics(t.service);
 
     expect(res.status).toBe(200);
     expect(res.text).toContain('http_request_duration_seconds');

@@ -45,6 +45,7 @@ export { enqueueEvent } from './outbox/enqueue.js';
 export { createServiceContext, type ServiceContext } from './service/context.js';
 export { createServiceApp } from './service/create-app.js';
 export { createHttpServer } from './service/http-server.js';
+export { createMetricsApp } from './service/metrics-app.js';
 export { type Logger } from './service/logger.js';
 export { runService } from './service/run-service.js';
 export { attachWorker, PeriodicWorker, type Worker } from './service/worker.js';

@@ -10,7 +10,8 @@ import { requireAuth, userOf } from '../src/http/current-user.js';
 import { parseBody, parseId } from '../src/http/validate.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
 import { createServiceApp } from '../src/service/create-app.js';
-import { eventually, readStream, sessionCookie, type TestService } from '@ticketing/testkit';
+import { createMetricsApp } from '../src/service/metrics-app.js';
+import { eventually, readStream, scrapeMetrics, sessionCookie, type TestService } from '@ticketing/testkit';
 import { startFixtureService } from './fixtures/service.js';
 
 let t: TestService<BaseConfig>;
@@ -124,7 +125,7 @@ describe('the shared HTTP shell', () => {
     expect(generated.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it('then /readyz reports the database, the bus and the events being retried, and /metrics the HTTP durations', async () => {
+  it('then /readyz reports the database, the bus and the events being retried, and the metrics app the HTTP durations', async () => {
     const ready = await http.get('/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({
@@ -133,9 +134,22 @@ describe('the shared HTTP shell', () => {
       events: { retrying: 0, oldestSeconds: 0, stuck: 0, causes: {} },
     });
     await http.get('/api/refuse');
-    const metrics = await http.get('/metrics');
-    expect(metrics.headers['content-type']).toMatch(/text\/plain/);
+    const metrics = await scrapeMetrics(t.service);
+    expect(metrics.contentType).toMatch(/text\/plain/);
     expect(metrics.text).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/api\/refuse"[^}]*status="400"/);
+  });
+
+  it('when /metrics is asked on the API, then 404 in the error shape; the metrics app serves /metrics only', async () => {
+    const onApi = await http.get('/metrics');
+    expect(onApi.status).toBe(404);
+    expect(onApi.body).toEqual({ errors: [{ message: expect.any(String) }] });
+    const metricsApp = supertest(createMetricsApp(t.service));
+    for (const path of ['/', '/healthz', '/readyz', '/api/me']) {
+      const res = await metricsApp.get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.body).toEqual({ errors: [{ message: expect.any(String) }] });
+    }
+    expect((await metricsApp.post('/metrics')).status).toBe(404);
   });
 
   it('when a request carries a traceparent, then the events it causes continue that trace', async () => {

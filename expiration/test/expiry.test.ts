@@ -1,5 +1,5 @@
 import { outbox } from '@ticketing/common';
-import { eventually, handleNextWithLostAck, publishTestEvent } from '@ticketing/testkit';
+import { eventually, handleNextWithLostAck, publishTestEvent, scrapeMetrics } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { PgBoss } from 'pg-boss';
@@ -168,7 +168,7 @@ describe('expiration: probes', () => {
     expect(ready.body.status).toBe('ready');
     expect(ready.body.checks).toEqual({ accepting: true, database: true, bus: true, expiryQueue: true });
     expect((await t.http.get('/healthz')).status).toBe(200);
-    expect((await t.http.get('/metrics')).status).toBe(200);
+    expect((await scrapeMetrics(t.service)).status).toBe(200);
 
     await t.queue.stop();
     const notReady = await t.http.get('/readyz');

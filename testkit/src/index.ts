@@ -29,4 +29,4 @@ export {
   type StripeStandIn,
 } from './stripe-stand-in.js';
 export { shutOffDatabase } from './outage.js';
-export { metricValue } from './metrics.js';
+export { metricValue, scrapeMetrics } from './metrics.js';

@@ -1,3 +1,12 @@
+import supertest from 'supertest';
+import { createMetricsApp, type ServiceContext } from '@ticketing/common';
+
+/** GET /metrics from a service's metrics app (what its METRICS_PORT serves), in Prometheus text. */
+export async function scrapeMetrics(service: ServiceContext): Promise<{ status: number; contentType: string; text: string }> {
+  const res = await supertest(createMetricsApp(service)).get('/metrics');
+  return { status: res.status, contentType: String(res.headers['content-type']), text: res.text };
+}
+
 /** The sum of the samples of `name` whose labels include `labels`, in Prometheus text (GET /metrics); 0 if none. */
 export function metricValue(metricsText: string, name: string, labels: Record<string, string> = {}): number {
   let sum = 0;

@@ -3,7 +3,8 @@ import { deadLetterHeaders, deadLetterSubject } from '@ticketing/contracts';
 import type { TestBus } from './bus.js';
 import { eventually } from './eventually.js';
 import type { LogRecord } from './logs.js';
-import { metricValue } from './metrics.js';
+import type { ServiceContext } from '@ticketing/common';
+import { metricValue, scrapeMetrics } from './metrics.js';
 import { publishTestEvent } from './publish.js';
 import { readStream } from './stream.js';
 
@@ -18,10 +19,10 @@ export async function publishPoison(bus: TestBus, subject: string): Promise<{ no
 /**
  * What a poison event must leave behind once handled for good: the event on
  * `deadletter.<consumer>.<subject>` under its id, one error log line naming that id, and
- * `events_dead_lettered_total{subject}` on the service's GET /metrics counting exactly `eventIds`.
+ * `events_dead_lettered_total{subject}` in the service's metrics counting exactly `eventIds`.
  */
 export async function expectDeadLettered(
-  t: { bus: TestBus; http: { get(path: string): PromiseLike<{ text: string }> } },
+  t: { bus: TestBus; service: ServiceContext },
   records: LogRecord[],
   where: { consumer: string; subject: string },
   eventIds: string[],
@@ -42,7 +43,7 @@ export async function expectDeadLettered(
     });
     expect(lines).toEqual([expect.objectContaining({ level: 'error', consumer, subject, reason: expect.any(String) })]);
   }
-  const metrics = await t.http.get('/metrics');
+  const metrics = await scrapeMetrics(t.service);
   expect(metricValue(metrics.text, 'events_dead_lettered_total', { subject })).toBe(eventIds.length);
   return dead;
 }

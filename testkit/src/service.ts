@@ -49,6 +49,8 @@ export async function createTestService<S extends z.ZodType<BaseConfig>>(options
   const config = loadConfig(options.configSchema ?? baseConfigSchema, {
     NODE_ENV: 'test',
     PORT: '0',
+    METRICS_PORT: '0',
+    HOST: '127.0.0.1',
     DATABASE_URL: database.url,
     JWT_PUBLIC_KEY: testKeys.publicKeyPem,
     ...bus.env,

@@ -6,6 +6,16 @@ import { z } from 'zod';
 export const baseConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535),
+  /**
+   * The address the API and metrics ports listen on. Default: every interface, as a container
+   * needs; `npm start` sets 127.0.0.1 so nothing is reachable from other machines.
+   */
+  HOST: z.union([z.ipv4(), z.ipv6()], { error: 'must be an IP address, e.g. 127.0.0.1 or 0.0.0.0' }).optional(),
+  /**
+   * Prometheus metrics are served on this port only (GET /metrics), never on PORT: the API port
+   * is what the ingress exposes, the metrics port only what a NetworkPolicy lets Prometheus reach.
+   */
+  METRICS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(0).max(65535).default(9464),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// URL' }),
   NATS_URL: z.string().min(1).default(busDefaults.url),
   /** Stream name and subject prefix let several systems (or test runs) share one NATS server. */

@@ -26,8 +26,9 @@ function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer, encoding:
 }
 
 /**
- * The HTTP shell every service shares: security headers, request ids and logs, metrics,
- * probes, JSON parsing, the current user, then the service's routes, then 404 and errors.
+ * The HTTP shell every service shares: security headers, request ids and logs, request
+ * metrics (served on the metrics port, not here), probes, JSON parsing, the current user,
+ * then the service's routes, then 404 and errors.
  */
 export function createServiceApp(service: ServiceContext, routes: Router): Express {
   const app = express();
@@ -48,7 +49,7 @@ export function createServiceApp(service: ServiceContext, routes: Router): Expre
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
   app.use((req, res, next) => {

@@ -1,7 +1,10 @@
 import { Router } from 'express';
 import type { ServiceContext } from './context.js';
 
-/** Probes and metrics, outside `/api`: liveness, readiness (database and bus) with the events being retried, Prometheus. */
+/**
+ * Probes, outside `/api`: liveness, and readiness (database and bus) with the events being
+ * retried. The metrics are on a port of their own (`createMetricsApp`).
+ */
 export function healthRoutes(service: ServiceContext): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => {
@@ -20,9 +23,6 @@ export function healthRoutes(service: ServiceContext): Router {
     // Events being retried (an outage, a version gap) show here without failing readiness:
     // taking the replica out of service would not bring its dependency back.
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks, events: service.retries.summary() });
-  });
-  router.get('/metrics', async (_req, res) => {
-    res.type(service.metrics.registry.contentType).send(await service.metrics.registry.metrics());
   });
   return router;
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { z } from 'zod';
 import { startListeners, type Listener, type ListenerOptions } from '../bus/listener.js';
@@ -6,6 +6,7 @@ import { loadConfig, type BaseConfig } from '../config/env.js';
 import { messagingRetention } from '../outbox/retention.js';
 import { createServiceContext, type ServiceContext } from './context.js';
 import { createHttpServer } from './http-server.js';
+import { createMetricsApp } from './metrics-app.js';
 import { attachWorker, type Worker } from './worker.js';
 
 /** What a service is made of, besides what every service has (database, bus, outbox relay). */
@@ -48,9 +49,9 @@ export async function runService<S extends z.ZodType<BaseConfig>>(definition: Se
 
 /**
  * Starts a service for real: its workers, then its listeners (which may hand them work), the
- * outbox relay and HTTP on its port. On SIGTERM or SIGINT it stops in order (readiness off,
- * HTTP closed after in-flight requests, consumers stopped, workers stopped, last outbox pass,
- * NATS drained, pool ended) and exits.
+ * outbox relay, HTTP on PORT and the metrics on METRICS_PORT. On SIGTERM or SIGINT it stops in
+ * order (readiness off, HTTP closed after in-flight requests, consumers stopped, workers
+ * stopped, last outbox pass, NATS drained, pool ended) and exits.
  */
 export async function startService(
   service: ServiceContext,
@@ -68,20 +69,10 @@ export async function startService(
     ...listenerOptions,
   });
   await service.relay.start();
-  const server: Server = createHttpServer(app);
-  // A port already taken fails the start (main.ts reports it), rather than running deaf.
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(service.config.PORT, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const address = server.address();
-  logger.info(
-    { port: typeof address === 'object' && address ? address.port : service.config.PORT },
-    `${service.name} listening`,
-  );
+  const { HOST, PORT, METRICS_PORT } = service.config;
+  const server: Server = await listen(createHttpServer(app), HOST, PORT);
+  const metricsServer: Server = await listen(createServer(createMetricsApp(service)), HOST, METRICS_PORT);
+  logger.info({ host: HOST ?? 'all interfaces', port: portOf(server), metricsPort: portOf(metricsServer) }, `${service.name} listening`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -99,6 +90,8 @@ export async function startService(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      metricsServer.close();
+      metricsServer.closeAllConnections();
       await running.stop();
       await service.close();
       logger.info('stopped');
@@ -111,6 +104,25 @@ export async function startService(
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
   process.once('SIGINT', () => void shutdown('SIGINT'));
   return server;
+}
+
+/**
+ * Listens on `host` (every interface when undefined) and `port`. A port already taken fails the
+ * start (main.ts reports it), rather than running deaf.
+ */
+function listen(server: Server, host: string | undefined, port: number): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function portOf(server: Server): number | undefined {
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : undefined;
 }
 
 /** Turns a start-up failure (e.g. bad configuration) into a message and exit 1. */

@@ -92,7 +92,7 @@ export interface Endpoint {
   weight?: number;
 }
 
-/** The probes and metrics every service answers, outside /api. */
+/** The probes every service answers, outside /api, and /metrics, which its API port refuses (the metrics have a port of their own). */
 export const probeEndpoints: Endpoint[] = [
   { method: 'GET', path: '/healthz', weight: 1 },
   { method: 'GET', path: '/readyz', weight: 1 },
