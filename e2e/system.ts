@@ -3,6 +3,7 @@ import { freePort } from '@ticketing/devkit/free-port';
 import { startService, type ManagedProcess } from '@ticketing/devkit/system/process';
 import { repoRoot, serviceForPath, SERVICES, type ServiceName } from '@ticketing/devkit/system/services';
 import { createTestBus, createTestDatabase, testKeys, type TestBus, type TestDatabase } from '@ticketing/testkit';
+import { authorisedTestBus } from './authorised-nats.js';
 
 /**
  * The whole system for a test: every service as its own Node process (as in production),
@@ -19,6 +20,11 @@ export interface SystemOptions {
   /** A NATS server of the test's own (default: the shared one the test kit uses). */
   natsUrl?: string;
   /**
+   * A NATS server of the system's own with users and permissions, as production's: each service
+   * signs in with its own nkey (authorised-nats.ts). Its log: `<logDir>/nats/nats.log`.
+   */
+  natsAuth?: boolean;
+  /**
    * A PostgreSQL server of the test's own, by the URL of its `postgres` database: the
    * services' databases are made there (default: on the test kit's server).
    */
@@ -29,6 +35,8 @@ export interface SystemOptions {
 
 export class RunningSystem {
   private readonly processes = new Map<ServiceName, ManagedProcess>();
+  /** Each service's NATS seed, when the system has an authorised NATS of its own. */
+  private natsSeeds: Partial<Record<ServiceName, string>> = {};
 
   private constructor(
     readonly services: readonly ServiceName[],
@@ -42,7 +50,8 @@ export class RunningSystem {
 
   static async start(options: SystemOptions = {}): Promise<RunningSystem> {
     const services = options.services ?? SERVICES;
-    const bus = createTestBus(options.natsUrl);
+    const authorised = options.natsAuth ? await authorisedTestBus() : undefined;
+    const bus = authorised?.bus ?? createTestBus(options.natsUrl);
     const databases = new Map<ServiceName, TestDatabase>();
     const ports = {} as Record<ServiceName, number>;
     for (const s of services) {
@@ -59,6 +68,7 @@ export class RunningSystem {
     };
     const logDir = join(repoRoot, '.test-results', 'e2e', bus.env.NATS_STREAM.toLowerCase());
     const system = new RunningSystem(services, ports, databases, bus, env, logDir, options.readyTimeoutMs ?? 30_000);
+    system.natsSeeds = authorised?.seeds ?? {};
     try {
       await Promise.all(services.map((s) => system.startService(s)));
     } catch (err) {
@@ -94,7 +104,7 @@ export class RunningSystem {
   /** Starts (or restarts) a service and waits until `/readyz` answers 200. */
   async startService(service: ServiceName): Promise<void> {
     const wiring = { port: this.ports[service], databaseUrl: this.databaseUrl(service), natsUrl: this.bus.env.NATS_URL, keys: testKeys };
-    const started = startService(service, { wiring, env: this.env, output: { logFile: join(this.logDir, `${service}.log`) } });
+    const started = startService(service, { wiring: { ...wiring, natsSeed: this.natsSeeds[service] }, env: this.env, output: { logFile: join(this.logDir, `${service}.log`) } });
     this.processes.set(service, started);
     await started.waitReady({ timeoutMs: this.readyTimeoutMs });
   }

@@ -8,7 +8,7 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { REPLAY_PREFIX, serviceOfConsumer } from '@ticketing/contracts';
 import { handlersOf, type BusEvent, type ConsumerFloor, type ExplorerHello, type HandledUpdate } from './bus-events';
 import { busSettings } from './explorer-config';
@@ -44,7 +44,7 @@ export interface ReadOptions {
 /** Sends history and then live events to `sink` until `signal` aborts; rejects when the bus cannot be read. */
 export async function readBus(options: ReadOptions, sink: BusSink): Promise<void> {
   const { url, stream, prefix } = busSettings();
-  const nc = await sharedConnection(url);
+  const nc = await sharedConnection();
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(stream).catch((err: unknown) => {
     if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
@@ -161,12 +161,16 @@ async function consumerFloors(jsm: JetStreamManager, stream: string, prefix: str
 /** One NATS connection per server process, shared by every open explorer page. */
 const holder = globalThis as typeof globalThis & { ticketingExplorerNats?: Promise<NatsConnection> };
 
-async function sharedConnection(url: string): Promise<NatsConnection> {
+async function sharedConnection(): Promise<NatsConnection> {
   const existing = await holder.ticketingExplorerNats?.catch(() => undefined);
   if (existing && !existing.isClosed()) return existing;
+  const { url, nkeySeed, tlsCaFile, inboxPrefix } = busSettings();
   const created = connect({
     servers: url.split(',').map((s) => s.trim()),
     name: 'client-event-explorer',
+    inboxPrefix,
+    ...(nkeySeed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(nkeySeed)) } : {}),
+    ...(tlsCaFile ? { tls: { caFile: tlsCaFile } } : {}),
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     timeout: 3000,

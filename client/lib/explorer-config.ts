@@ -11,11 +11,19 @@ export function explorerEnabled(): boolean {
   return ['on', 'true', '1', 'yes'].includes((process.env.EVENT_EXPLORER ?? '').trim().toLowerCase());
 }
 
-/** Where the explorer reads events: the same settings, and defaults, the services use. */
+/**
+ * Where the explorer reads events: the same settings, and defaults, the services use. It signs
+ * in as NATS's `explorer` user (NATS_NKEY_SEED), which may read the stream and list consumers but
+ * never publish, nor touch a service's consumer; its replies come to an inbox of its own.
+ */
 export function busSettings() {
   return {
     url: process.env.NATS_URL || busDefaults.url,
     stream: process.env.NATS_STREAM || busDefaults.stream,
     prefix: process.env.NATS_SUBJECT_PREFIX || busDefaults.subjectPrefix,
+    nkeySeed: process.env.NATS_NKEY_SEED || undefined,
+    /** A CA certificate file: connect over TLS, trusting only the servers it signed. */
+    tlsCaFile: process.env.NATS_TLS_CA || undefined,
+    inboxPrefix: '_INBOX_explorer',
   };
 }

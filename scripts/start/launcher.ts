@@ -39,7 +39,7 @@ async function start(signal: AbortSignal) {
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
   const services = SERVICES.map((service, i) =>
     startService(service, {
-      wiring: { port: ports[service], databaseUrl: databases!.urlFor(service), natsUrl: nats!.url, keys },
+      wiring: { port: ports[service], databaseUrl: databases!.urlFor(service), natsUrl: nats!.url, natsSeed: nats!.seeds?.[service], keys },
       env: {
         NODE_ENV: process.env.NODE_ENV ?? 'development',
         // Every connection is a PostgreSQL process on this one machine: a few per service
@@ -72,6 +72,8 @@ async function start(signal: AbortSignal) {
       PAYMENTS_URL: base('payments'),
       // The event explorer at /events (NATS_STREAM and NATS_SUBJECT_PREFIX come with process.env).
       NATS_URL: nats!.url,
+      // Its read-only identity: it reads the stream, never publishes.
+      ...(nats!.seeds ? { NATS_NKEY_SEED: nats!.seeds.explorer } : {}),
       EVENT_EXPLORER: process.env.EVENT_EXPLORER ?? (process.env.NODE_ENV === 'production' ? 'off' : 'on'),
     },
     output: { prefixIndex: SERVICES.length },

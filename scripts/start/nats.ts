@@ -4,15 +4,22 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { busDefaults } from '@ticketing/contracts';
 import { freePort } from '@ticketing/devkit/free-port';
+import type { NatsIdentity } from '@ticketing/devkit/system/nats-auth';
+import { natsCredentials } from '@ticketing/devkit/system/nats-credentials';
 import { findNatsServer, isSupportedNatsVersion, NATS_MIN_VERSION, NatsServer } from '@ticketing/devkit/system/nats-server';
 import { repoRoot } from '@ticketing/devkit/system/services';
 
 /**
- * NATS for `npm start`: NATS_URL, a server of production's release line already on 4222, or one
- * we start (fetching Debian's into .nats/ when there is none).
+ * NATS for `npm start`: NATS_URL (a server of the developer's own, used as it is), or one we
+ * start with users and permissions (fetching Debian's into .nats/ when there is none). Ours
+ * refuses anonymous connections: each service and the explorer get their own seed (`seeds`),
+ * kept in .data/nats-auth/ between runs. A server already on 4222 is not used (it would let
+ * anyone in); ours then takes another port.
  */
 export interface NatsHandle {
   url: string;
+  /** Each identity's nkey seed; undefined for a server given by NATS_URL. */
+  seeds?: Record<NatsIdentity, string>;
   stop(): Promise<void>;
 }
 
@@ -42,20 +49,19 @@ export async function ensureNats(dataDir: string, log: (line: string) => void): 
   const url = `nats://${hostname}:${port}`;
   let ownPort = Number(port);
   if (await portAnswers(hostname, ownPort)) {
-    const version = await serverVersion(url);
-    if (version && isSupportedNatsVersion(version)) {
-      log(`using the NATS server already running at ${url}`);
-      return { url, stop: async () => {} };
-    }
-    // An older one (Debian bookworm's 2.9) does not behave as production's: run our own beside it.
     ownPort = await freePort();
-    log(`the NATS server at ${url} is ${version ?? 'of unknown version'}, older than ${NATS_MIN_VERSION}: starting one of our own on port ${ownPort}`);
+    log(`port ${port} is taken (${url} is not one with this system's users): starting our own NATS on port ${ownPort}`);
   }
   const binary = findNatsServer() ?? fetchNats(log);
   const storeDir = join(dataDir, 'nats');
-  log(`starting nats-server with JetStream (store: ${storeDir})`);
-  const server = await NatsServer.start({ binary, port: ownPort, storeDir, logFile: join(dataDir, 'nats.log') });
-  return { url: server.url, stop: () => server.stop() };
+  const { keys, configFile } = natsCredentials(join(dataDir, 'nats-auth'), {
+    stream: process.env.NATS_STREAM || busDefaults.stream,
+    subjectPrefix: process.env.NATS_SUBJECT_PREFIX ?? busDefaults.subjectPrefix,
+  });
+  log(`starting nats-server with JetStream and a user per service (store: ${storeDir})`);
+  const server = await NatsServer.start({ binary, port: ownPort, storeDir, logFile: join(dataDir, 'nats.log'), configFile, probeSeed: keys.admin.seed });
+  const seeds = Object.fromEntries(Object.entries(keys).map(([id, key]) => [id, key.seed])) as Record<NatsIdentity, string>;
+  return { url: server.url, seeds, stop: () => server.stop() };
 }
 
 /** The version a NATS server announces, or undefined when it does not answer as one. */

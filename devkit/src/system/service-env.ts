@@ -4,6 +4,8 @@ export interface ServiceWiring {
   port: number;
   databaseUrl: string;
   natsUrl: string;
+  /** The service's own NATS nkey seed, when the server has users (natsCredentials); none for an open server. */
+  natsSeed?: string;
   keys: { publicKeyPem: string; privateKeyPem: string };
 }
 
@@ -17,6 +19,7 @@ export function serviceEnv(service: ServiceName, wiring: ServiceWiring, extra: R
     PORT: String(wiring.port),
     DATABASE_URL: wiring.databaseUrl,
     NATS_URL: wiring.natsUrl,
+    ...(wiring.natsSeed ? { NATS_NKEY_SEED: wiring.natsSeed } : {}),
     JWT_PUBLIC_KEY: wiring.keys.publicKeyPem,
     JWT_PRIVATE_KEY: service === 'auth' ? wiring.keys.privateKeyPem : '',
     ...extra,
