@@ -11,8 +11,31 @@ export function upstreamFor(path: string): keyof Upstreams {
   return serviceForPath(path) ?? 'client';
 }
 
+/**
+ * The event explorer shows every event on the bus (docs/guide/11-event-explorer.md): it is served
+ * to this machine only, even when HOST opens the front door to the network. The path is read
+ * as the client will route it: decoded, in any case, with repeated slashes as one.
+ */
+export function isExplorerPath(url: string): boolean {
+  let path: string;
+  try {
+    path = decodeURIComponent(url.split(/[?#]/)[0]!);
+  } catch {
+    return true; // not a path the client could route either: refused alike
+  }
+  path = path.replace(/[/\\]+/g, '/').toLowerCase();
+  return /^\/(api\/)?events(\/|$)/.test(path);
+}
+
+const isLoopback = (address: string | undefined) => /^(127\.|::1$|::ffff:127\.)/.test(address ?? '');
+
 export function createFrontDoor(upstreams: Upstreams): http.Server {
   const server = http.createServer((req, res) => {
+    if (isExplorerPath(req.url ?? '/') && !isLoopback(req.socket.remoteAddress)) {
+      res.writeHead(403, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ message: 'The event explorer is served to this machine only' }] }));
+      return;
+    }
     const target = upstreamFor(req.url ?? '/');
     const proxied = http.request(
       {
