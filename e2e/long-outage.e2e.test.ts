@@ -44,7 +44,7 @@ describe('a long outage', () => {
         expect(body.checks.database).toBe(false);
         expect(body.events.retrying).toBeGreaterThanOrEqual(1);
         expect(body.events.causes.unavailable).toBeGreaterThanOrEqual(1);
-        const metrics = await (await fetch(`${system.url('tickets')}/metrics`)).text();
+        const metrics = await (await fetch(`${system.metricsUrl('tickets')}/metrics`)).text();
         expect(metricValue(metrics, 'events_failed_total', { subject: 'order.created', cause: 'unavailable' })).toBeGreaterThan(8);
 
         await outage.restore();

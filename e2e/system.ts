@@ -41,6 +41,7 @@ export class RunningSystem {
   private constructor(
     readonly services: readonly ServiceName[],
     readonly ports: Record<ServiceName, number>,
+    readonly metricsPorts: Record<ServiceName, number>,
     private readonly databases: Map<ServiceName, TestDatabase>,
     private readonly bus: TestBus,
     private readonly env: Record<string, string>,
@@ -54,9 +55,11 @@ export class RunningSystem {
     const bus = authorised?.bus ?? createTestBus(options.natsUrl);
     const databases = new Map<ServiceName, TestDatabase>();
     const ports = {} as Record<ServiceName, number>;
+    const metricsPorts = {} as Record<ServiceName, number>;
     for (const s of services) {
       databases.set(s, await createTestDatabase(options.databaseAdminUrl));
       ports[s] = await freePort();
+      metricsPorts[s] = await freePort();
     }
     const env = {
       NODE_ENV: 'test',
@@ -67,7 +70,7 @@ export class RunningSystem {
       ...options.env,
     };
     const logDir = join(repoRoot, '.test-results', 'e2e', bus.env.NATS_STREAM.toLowerCase());
-    const system = new RunningSystem(services, ports, databases, bus, env, logDir, options.readyTimeoutMs ?? 30_000);
+    const system = new RunningSystem(services, ports, metricsPorts, databases, bus, env, logDir, options.readyTimeoutMs ?? 30_000);
     system.natsSeeds = authorised?.seeds ?? {};
     try {
       await Promise.all(services.map((s) => system.startService(s)));
@@ -94,6 +97,11 @@ export class RunningSystem {
     return `http://127.0.0.1:${this.ports[service]}`;
   }
 
+  /** Where the service serves its Prometheus metrics (GET /metrics): a port of its own, not the API's. */
+  metricsUrl(service: ServiceName): string {
+    return `http://127.0.0.1:${this.metricsPorts[service]}`;
+  }
+
   /** The service that answers `path`, as the ingress would route it. */
   serviceFor(path: string): ServiceName {
     const service = serviceForPath(path);
@@ -103,7 +111,7 @@ export class RunningSystem {
 
   /** Starts (or restarts) a service and waits until `/readyz` answers 200. */
   async startService(service: ServiceName): Promise<void> {
-    const wiring = { port: this.ports[service], databaseUrl: this.databaseUrl(service), natsUrl: this.bus.env.NATS_URL, keys: testKeys };
+    const wiring = { port: this.ports[service], metricsPort: this.metricsPorts[service], databaseUrl: this.databaseUrl(service), natsUrl: this.bus.env.NATS_URL, keys: testKeys };
     const started = startService(service, { wiring: { ...wiring, natsSeed: this.natsSeeds[service] }, env: this.env, output: { logFile: join(this.logDir, `${service}.log`) } });
     this.processes.set(service, started);
     await started.waitReady({ timeoutMs: this.readyTimeoutMs });
