@@ -1,9 +1,9 @@
-import { createServiceApp, createSessionSigner } from '@ticketing/common';
+import { createServiceApp, createSessionSigner, requireAuth } from '@ticketing/common';
 import { Router } from 'express';
 import type { AuthService } from './config.js';
 import { currentUserRoute } from './routes/current-user.js';
 import { signinRoute } from './routes/signin.js';
-import { signoutRoute } from './routes/signout.js';
+import { signoutEverywhereRoute, signoutRoute } from './routes/signout.js';
 import { signupRoute } from './routes/signup.js';
 
 /**
@@ -16,6 +16,7 @@ export async function createApp(service: AuthService) {
     .post('/api/users/signup', signupRoute(service, sign))
     .post('/api/users/signin', signinRoute(service, sign))
     .post('/api/users/signout', signoutRoute(service))
+    .post('/api/users/signout-everywhere', requireAuth, signoutEverywhereRoute(service))
     .get('/api/users/currentuser', currentUserRoute());
   return createServiceApp(service, routes);
 }

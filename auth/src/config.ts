@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { baseConfigSchema, type ServiceContext } from '@ticketing/common';
+import { baseConfigSchema, publicKeyPems, type ServiceContext } from '@ticketing/common';
 import { z } from 'zod';
 
 const isEd25519PrivateKey = (pem: string) => {
@@ -10,12 +10,13 @@ const isEd25519PrivateKey = (pem: string) => {
   }
 };
 
-/** The service verifies its own sessions with JWT_PUBLIC_KEY: a key from another pair would
- * sign users in whom `currentuser` then reports signed out, so refuse to start instead. */
+/** The service verifies its own sessions with JWT_PUBLIC_KEY: a private key whose public half
+ * is not listed there would sign users in whom `currentuser` then reports signed out, so
+ * refuse to start instead. (During a rotation the list holds the old key too.) */
 const keysArePair = (c: { JWT_PRIVATE_KEY: string; JWT_PUBLIC_KEY: string }) => {
   try {
     const derived = createPublicKey(c.JWT_PRIVATE_KEY).export({ type: 'spki', format: 'der' });
-    return derived.equals(createPublicKey(c.JWT_PUBLIC_KEY).export({ type: 'spki', format: 'der' }));
+    return publicKeyPems(c.JWT_PUBLIC_KEY).some((pem) => derived.equals(createPublicKey(pem).export({ type: 'spki', format: 'der' })));
   } catch {
     return false;
   }
@@ -31,7 +32,7 @@ export const configSchema = baseConfigSchema
   })
   .refine(keysArePair, {
     path: ['JWT_PRIVATE_KEY'],
-    message: 'does not match JWT_PUBLIC_KEY',
+    message: 'does not match any key in JWT_PUBLIC_KEY',
     when: (payload) => payload.issues.length === 0, // only worth saying once both keys are valid
   });
 

@@ -50,7 +50,7 @@ describe('auth configuration', () => {
     ['a PEM with a broken body', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n', 'JWT_PRIVATE_KEY: must be an Ed25519 private key'],
     ['an RSA key', otherKeys.rsa, 'JWT_PRIVATE_KEY: must be an Ed25519 private key'],
     ['an EC P-256 key', otherKeys.ec, 'JWT_PRIVATE_KEY: must be an Ed25519 private key'],
-    ['an Ed25519 key from another pair', otherKeys.ed25519, 'JWT_PRIVATE_KEY: does not match JWT_PUBLIC_KEY'],
+    ['an Ed25519 key from another pair', otherKeys.ed25519, 'JWT_PRIVATE_KEY: does not match any key in JWT_PUBLIC_KEY'],
   ])('when JWT_PRIVATE_KEY is %s, then loading fails naming it', (_case, value, problem) => {
     const problems = problemsWith({ ...base, JWT_PRIVATE_KEY: value });
 

@@ -1,4 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { keyIdOf } from '@ticketing/common';
 import { testKeys } from '@ticketing/testkit';
 import { importPKCS8, SignJWT, UnsecuredJWT, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,9 +24,10 @@ const currentUserWith = (cookie?: string) => {
 /** The claims a real session carries, so each forgery below differs in one way only. */
 const claims = (): JWTPayload => ({ email: user.email });
 const now = () => Math.floor(Date.now() / 1000);
-const signed = (key: Parameters<SignJWT['sign']>[0], alg: string, edit?: (jwt: SignJWT) => SignJWT) => {
+const signed = async (key: Parameters<SignJWT['sign']>[0], alg: string, edit?: (jwt: SignJWT) => SignJWT) => {
   const jwt = new SignJWT(claims())
-    .setProtectedHeader({ alg, typ: 'JWT' })
+    .setProtectedHeader({ alg, typ: 'JWT', kid: await keyIdOf(testKeys.publicKeyPem) })
+    .setJti(randomUUID())
     .setSubject(user.id)
     .setIssuer('ticketing-auth')
     .setAudience('ticketing')

@@ -1,4 +1,4 @@
-import { createSessionVerifier, SESSION_TTL_SECONDS } from '@ticketing/common';
+import { createSessionVerifier, keyIdOf, SESSION_TTL_SECONDS } from '@ticketing/common';
 import { testKeys } from '@ticketing/testkit';
 import { decodeProtectedHeader, importSPKI, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,11 +38,12 @@ describe('the session cookie', () => {
       algorithms: ['EdDSA'],
     });
 
-    expect(decodeProtectedHeader(token).alg).toBe('EdDSA');
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: await keyIdOf(testKeys.publicKeyPem) });
     expect(payload).toMatchObject({ sub: res.body.id, email, iss: 'ticketing-auth', aud: 'ticketing' });
     expect(payload.exp! - payload.iat!).toBe(24 * 60 * 60);
     expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(60);
-    expect(await (await createSessionVerifier(testKeys.publicKeyPem))(token)).toEqual({ id: res.body.id, email });
+    const verified = await (await createSessionVerifier(testKeys.publicKeyPem, async () => false))(token);
+    expect(verified).toEqual({ user: { id: res.body.id, email }, sessionId: payload.jti });
   });
 
   it('when the JWT is read, then it holds no password or hash', async () => {
@@ -51,7 +52,7 @@ describe('the session cookie', () => {
 
     const claims = JSON.parse(Buffer.from(payload!, 'base64url').toString());
 
-    expect(Object.keys(claims).sort()).toEqual(['aud', 'email', 'exp', 'iat', 'iss', 'sub']);
+    expect(Object.keys(claims).sort()).toEqual(['aud', 'email', 'exp', 'iat', 'iss', 'jti', 'sub']);
   });
 });
 

@@ -11,15 +11,29 @@ export { textField } from './http/text.js';
 // Configuration, validated once at start
 export { baseConfigSchema, ConfigError, loadConfig, type BaseConfig } from './config/env.js';
 
-// Sessions (JWT): signing is the auth service's alone; everyone verifies
+// Sessions (JWT): signing and revoking are the auth service's alone; everyone verifies
 export {
   createSessionSigner,
   createSessionVerifier,
+  keyIdOf,
+  publicKeyPems,
+  REVOCATION_RECHECK_MS,
   SESSION_COOKIE,
   SESSION_TTL_SECONDS,
   type CurrentUser,
+  type RevocationCheck,
   type SessionSigner,
+  type SignedSession,
+  type VerifiedSession,
 } from './session/session-token.js';
+export {
+  pruneRevokedSessions,
+  recordRevokedSession,
+  revokedSessions,
+  revokedSessionsCheck,
+  sessionRevokedListener,
+  type RevokedSession,
+} from './session/revoked-sessions.js';
 
 // Events: listeners (inbox, retries, dead letters) and versions of replicated records
 export {
@@ -36,7 +50,7 @@ export { isNextVersion } from './bus/versioning.js';
 
 // Database: the outbox and inbox tables every service's schema includes
 export { advisoryLocks, whileHolding } from './db/advisory-locks.js';
-export { type Database, type Db, type Tx } from './db/database.js';
+export { type Database, type Db, type Executor, type Tx } from './db/database.js';
 export { inbox, outbox } from './db/messaging-tables.js';
 export { isUniqueViolation } from './db/errors.js';
 export { enqueueEvent } from './outbox/enqueue.js';

@@ -19,5 +19,5 @@ export async function aUser() {
 /** A `Cookie` header value holding a valid session for `user`. */
 export async function sessionCookie(user: CurrentUser): Promise<string> {
   const sign = await createSessionSigner(testKeys.privateKeyPem);
-  return `${SESSION_COOKIE}=${await sign(user)}`;
+  return `${SESSION_COOKIE}=${(await sign(user)).token}`;
 }

@@ -1,3 +1,4 @@
+import { keyIdOf } from '@ticketing/common';
 import { sessionCookie, testKeys } from '@ticketing/testkit';
 import { importPKCS8, SignJWT, type JWTPayload } from 'jose';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
@@ -24,15 +25,20 @@ function claims(overrides: Record<string, unknown> = {}): JWTPayload {
     aud: 'ticketing',
     iat: now(),
     exp: now() + 3600,
+    jti: randomUUID(),
     ...overrides,
   };
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as JWTPayload;
 }
 
-/** An EdDSA token signed with a PKCS#8 PEM private key (the auth service's, unless told). */
-async function signEdDSA(payload: JWTPayload, privateKeyPem = testKeys.privateKeyPem) {
+/**
+ * An EdDSA token signed with a PKCS#8 PEM private key (the auth service's, unless told), its
+ * header naming the key by `kid` as auth's does (`kid: null` leaves it out).
+ */
+async function signEdDSA(payload: JWTPayload, privateKeyPem = testKeys.privateKeyPem, kid?: string | null) {
   const key = await importPKCS8(privateKeyPem, 'EdDSA');
-  return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' }).sign(key);
+  const keyId = kid === undefined ? await keyIdOf(privateKeyPem) : kid;
+  return new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', ...(keyId === null ? {} : { kid: keyId }) }).sign(key);
 }
 
 const otherKeyPem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -79,6 +85,10 @@ describe('sessions on POST /api/tickets', () => {
     ],
     ['an expired token signed with the real key', () => signEdDSA(claims({ iat: now() - 7200, exp: now() - 60 }))],
     ['a token signed with another Ed25519 key', () => signEdDSA(claims(), otherKeyPem)],
+    ['a token signed with another Ed25519 key but naming the real key', async () => signEdDSA(claims(), otherKeyPem, await keyIdOf(testKeys.publicKeyPem))],
+    ['a token without a key id (kid)', () => signEdDSA(claims(), testKeys.privateKeyPem, null)],
+    ['a token without a session id (jti)', () => signEdDSA(claims({ jti: undefined }))],
+    ['a token whose session id is not a UUID', () => signEdDSA(claims({ jti: 'session-1' }))],
     [
       'a real token whose payload was swapped for another user',
       async () => {

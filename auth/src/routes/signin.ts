@@ -1,12 +1,12 @@
 import { badRequest, parseBody, type SessionSigner } from '@ticketing/common';
 import { eq } from 'drizzle-orm';
 import type { RequestHandler } from 'express';
-import { clearFailures } from '../changes.js';
+import { clearFailures, replacePasswordHash } from '../changes.js';
 import type { AuthService } from '../config.js';
 import { users } from '../db/schema.js';
 import { credentials } from '../inputs.js';
-import { verifyPassword } from '../password.js';
-import { setSessionCookie } from '../session-cookie.js';
+import { hashPassword, needsRehash, verifyPassword } from '../password.js';
+import { startSession } from '../sessions.js';
 import { admitSigninAttempt } from '../signin-limit.js';
 import { userView } from '../user-view.js';
 
@@ -21,8 +21,10 @@ export function signinRoute(service: AuthService, sign: SessionSigner): RequestH
     const ok = await verifyPassword(password, found?.passwordHash);
     if (!found || !ok) throw badRequest('Invalid email or password');
     await clearFailures(db, email);
+    // The one moment the password is known: an older hash is replaced by an argon2id one.
+    if (needsRehash(found.passwordHash)) await replacePasswordHash(db, found.id, await hashPassword(password));
     const user = userView(found);
-    setSessionCookie(res, service.config, await sign(user));
+    await startSession(service, sign, res, user);
     res.json(user);
   };
 }

@@ -4,7 +4,7 @@ import { createUser } from '../changes.js';
 import type { AuthService } from '../config.js';
 import { credentials } from '../inputs.js';
 import { hashPassword } from '../password.js';
-import { setSessionCookie } from '../session-cookie.js';
+import { startSession } from '../sessions.js';
 import { userView } from '../user-view.js';
 
 /** POST /api/users/signup: creates an account and signs it in. */
@@ -14,7 +14,7 @@ export function signupRoute(service: AuthService, sign: SessionSigner): RequestH
     const created = await createUser(service.database.db, { email, passwordHash: await hashPassword(password) });
     if (!created) throw badRequest('Email in use', 'email');
     const user = userView(created);
-    setSessionCookie(res, service.config, await sign(user));
+    await startSession(service, sign, res, user);
     res.status(201).json(user);
   };
 }

@@ -1,6 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { busDefaults } from '@ticketing/contracts';
 import { z } from 'zod';
+import { publicKeyPems } from '../session/session-token.js';
 
 /** Settings every service reads. Each service extends this schema with its own. */
 export const baseConfigSchema = z.object({
@@ -35,8 +36,15 @@ export const baseConfigSchema = z.object({
   NATS_NKEY_SEED: z.string().regex(/^SU[A-Z2-7]{56}$/, 'must be a NATS user nkey seed (SU...)').optional(),
   /** A CA certificate file (PEM): connect to NATS over TLS, trusting only the server certificates it signed. */
   NATS_TLS_CA: z.string().min(1).optional(),
-  /** The auth service's session-signing public key (Ed25519, PEM); only auth has the private one. */
-  JWT_PUBLIC_KEY: z.string().refine(isEd25519PublicKey, 'must be an Ed25519 public key in PEM (SPKI) form'),
+  /**
+   * The auth service's session-signing public keys (Ed25519, PEM); only auth has the private
+   * one. Usually one key; during a key rotation the new and the old, one PEM after the other
+   * (docs/deploy.md). Each token names its key by `kid`.
+   */
+  JWT_PUBLIC_KEY: z
+    .string()
+    .refine((s) => publicKeyPems(s).length > 0, { error: 'must hold one or more Ed25519 public keys in PEM (SPKI) form', abort: true })
+    .refine((s) => publicKeyPems(s).every(isEd25519PublicKey), 'must hold only Ed25519 public keys in PEM (SPKI) form'),
   COOKIE_SECURE: z.stringbool().optional(),
   /** How long the bus waits for a listener's ack before redelivering (to another replica). */
   EVENT_ACK_WAIT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(1).max(3600).default(30),

@@ -7,15 +7,19 @@ declare global {
   namespace Express {
     interface Request {
       currentUser: CurrentUser | null;
+      /** The session (token `jti`) the user came with; null when signed out. */
+      sessionId: string | null;
     }
   }
 }
 
-/** Reads the user from the `session` cookie; a missing or invalid token means signed out. */
+/** Reads the user from the `session` cookie; a missing, invalid or revoked token means signed out. */
 export function currentUser(verify: SessionVerifier): RequestHandler {
   return async (req, _res, next) => {
     const token: unknown = req.cookies?.[SESSION_COOKIE];
-    req.currentUser = typeof token === 'string' && token.length > 0 ? await verify(token) : null;
+    const session = typeof token === 'string' && token.length > 0 ? await verify(token) : null;
+    req.currentUser = session?.user ?? null;
+    req.sessionId = session?.sessionId ?? null;
     next();
   };
 }

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { STREAM_MAX_AGE_MS } from '../bus/bus.js';
 import type { Executor } from '../db/database.js';
 import type { ServiceContext } from '../service/context.js';
+import { pruneRevokedSessions } from '../session/revoked-sessions.js';
 import { PeriodicWorker } from '../service/worker.js';
 
 /**
@@ -9,13 +10,16 @@ import { PeriodicWorker } from '../service/worker.js';
  * while it holds the event: for its maximum age. A day more covers clocks and a slow consumer.
  */
 export const INBOX_KEEP_MS = STREAM_MAX_AGE_MS + 24 * 60 * 60 * 1000;
+/** A revoked token is kept refused this long past its expiry, in case this host's clock runs behind. */
+const CLOCK_SKEW_MS = 5 * 60 * 1000;
 const PRUNE_BATCH = 5000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 /**
  * Keeps the messaging tables and the stream in bounds: every minute the stream's size goes to
  * the metrics (`stream_usage`), and every hour inbox rows the stream can no longer redeliver
- * are deleted. Safe on every replica at once: a deletion repeated elsewhere finds nothing.
+ * are deleted, and so are revocations of sessions that have expired (session/revoked-sessions.ts).
+ * Safe on every replica at once: a deletion repeated elsewhere finds nothing.
  */
 export function messagingRetention(service: ServiceContext, intervalMs = 60_000) {
   let lastPrune = 0;
@@ -25,8 +29,10 @@ export function messagingRetention(service: ServiceContext, intervalMs = 60_000)
       await measureStream(service);
       if (Date.now() - lastPrune < PRUNE_EVERY_MS) return;
       const pruned = await pruneInbox(service.database.db, new Date(Date.now() - INBOX_KEEP_MS));
+      const revocations = await pruneRevokedSessions(service.database.db, new Date(Date.now() - CLOCK_SKEW_MS));
       lastPrune = Date.now();
       if (pruned > 0) service.logger.info({ pruned }, 'inbox rows past the stream\'s age pruned');
+      if (revocations > 0) service.logger.info({ pruned: revocations }, 'revocations of expired sessions pruned');
     },
     { intervalMs, logger: service.logger },
   );

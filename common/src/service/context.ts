@@ -4,6 +4,7 @@ import { RetryBook } from '../bus/retries.js';
 import type { BaseConfig } from '../config/env.js';
 import { connectDatabase, type Database, type Tx } from '../db/database.js';
 import { OutboxRelay } from '../outbox/relay.js';
+import { revokedSessionsCheck } from '../session/revoked-sessions.js';
 import { createSessionVerifier, type SessionVerifier } from '../session/session-token.js';
 import { createLogger } from './logger.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -48,7 +49,6 @@ export async function createServiceContext<C extends BaseConfig>(
   const logger = options.logger ?? createLogger(name, config.LOG_LEVEL);
   const retries = new RetryBook({ stuckAfterMs: config.EVENT_STUCK_AFTER_SECONDS * 1000, logEveryMs: 30_000 });
   const metrics = createMetrics(name, { processMetrics: options.processMetrics, retries });
-  const verifySession = await createSessionVerifier(config.JWT_PUBLIC_KEY);
   const database = await connectDatabase({
     url: config.DATABASE_URL,
     migrationsFolder: options.migrationsFolder,
@@ -56,6 +56,8 @@ export async function createServiceContext<C extends BaseConfig>(
     poolSize: config.DATABASE_POOL_SIZE,
     startupWaitMs: config.STARTUP_WAIT_SECONDS * 1000,
   });
+  // Sessions revoked by auth are looked up in this service's own copy of the revocations.
+  const verifySession = await createSessionVerifier(config.JWT_PUBLIC_KEY, revokedSessionsCheck(database.db));
   let bus: Bus;
   try {
     bus = await Bus.connect(

@@ -3,4 +3,4 @@
  * `pgboss`, created and migrated by pg-boss itself). Drizzle manages only the tables every
  * service has for reliable messaging.
  */
-export { inbox, outbox } from '@ticketing/common';
+export { inbox, outbox, revokedSessions } from '@ticketing/common';

@@ -3,7 +3,7 @@ import type { OrderStatus } from '@ticketing/contracts';
 import { sql } from 'drizzle-orm';
 import { bigserial, check, index, integer, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
-export { inbox, outbox } from '@ticketing/common';
+export { inbox, outbox, revokedSessions } from '@ticketing/common';
 
 /**
  * This service's replica of the tickets service's tickets, kept from ticket.created and

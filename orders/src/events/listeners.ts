@@ -1,3 +1,4 @@
+import { sessionRevokedListener } from '@ticketing/common';
 import { expirationCompleteListener } from './expiration-complete-listener.js';
 import { paymentCreatedListener } from './payment-created-listener.js';
 import { ticketCreatedListener } from './ticket-created-listener.js';
@@ -9,4 +10,5 @@ export const listeners = [
   ticketUpdatedListener,
   expirationCompleteListener,
   paymentCreatedListener,
+  sessionRevokedListener, // sessions auth revoked are refused here too
 ];

@@ -3,7 +3,7 @@ import type { OrderStatus } from '@ticketing/contracts';
 import { sql } from 'drizzle-orm';
 import { index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-export { inbox, outbox } from '@ticketing/common';
+export { inbox, outbox, revokedSessions } from '@ticketing/common';
 
 /**
  * This service's replica of the orders it may be asked to charge, kept from order.created,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { bigserial, index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-export { inbox, outbox } from '@ticketing/common';
+export { inbox, outbox, revokedSessions } from '@ticketing/common';
 
 /** Tickets for sale. Source of truth: other services keep replicas from its events. */
 export const tickets = pgTable(
