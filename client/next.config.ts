@@ -1,5 +1,6 @@
 import type { NextConfig } from 'next';
 import { PHASE_DEVELOPMENT_SERVER } from 'next/constants';
+import { EXPLORER_EXTENSIONS, isOn } from './lib/explorer-setting';
 
 /**
  * The hosts a browser reaches `next dev` through, besides the one it was started on. Next 16
@@ -16,7 +17,17 @@ const nextConfig: NextConfig = {
   reactStrictMode: true,
 };
 
-// Only the dev server reads allowedDevOrigins; production builds carry no such list.
+/** Whether this build has the event explorer's routes (lib/explorer-setting.ts). */
+export const buildsExplorer = (phase: string, env: NodeJS.ProcessEnv) => phase === PHASE_DEVELOPMENT_SERVER || isOn(env.EVENT_EXPLORER);
+
 export default function config(phase: string): NextConfig {
-  return phase === PHASE_DEVELOPMENT_SERVER ? { ...nextConfig, allowedDevOrigins: devOrigins } : nextConfig;
+  const explorer = buildsExplorer(phase, process.env);
+  const built: NextConfig = {
+    ...nextConfig,
+    pageExtensions: ['tsx', 'ts', ...(explorer ? EXPLORER_EXTENSIONS : [])],
+    // Inlined at build time: the header links to /events only when this build has it.
+    env: { EVENT_EXPLORER_BUILT: explorer ? 'yes' : 'no' },
+  };
+  // Only the dev server reads allowedDevOrigins; production builds carry no such list.
+  return phase === PHASE_DEVELOPMENT_SERVER ? { ...built, allowedDevOrigins: devOrigins } : built;
 }

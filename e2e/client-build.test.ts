@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientBuildIsFresh } from '../scripts/start/client-build.js';
+import { clientBuildIsFresh, EXPLORER_ROUTE } from '../scripts/start/client-build.js';
 
 /** `npm start` rebuilds the web client only when a source it compiles is newer than the build. */
 let root: string;
@@ -22,6 +22,7 @@ function aBuiltClient() {
   file('contracts/src/events.ts', 60);
   file('client/.next/standalone/client/server.js', 30);
   file('client/.next/BUILD_ID', 30);
+  file(join('client', EXPLORER_ROUTE), 30);
   return join(root, 'client');
 }
 
@@ -37,6 +38,12 @@ describe('the client build of npm start', () => {
     const again = aBuiltClient();
     file('contracts/src/events.ts', 0);
     expect(clientBuildIsFresh(again)).toBe(false);
+  });
+
+  it('when the build has no event explorer (a production build, as in the image), then it is built again', () => {
+    const client = aBuiltClient();
+    rmSync(join(client, EXPLORER_ROUTE));
+    expect(clientBuildIsFresh(client)).toBe(false);
   });
 
   it('when there is no build yet, then it is built', () => {

@@ -12,6 +12,7 @@ import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transp
 import { REPLAY_PREFIX, serviceOfConsumer } from '@ticketing/contracts';
 import { handlersOf, type BusEvent, type ConsumerFloor, type ExplorerHello, type HandledUpdate } from './bus-events';
 import { busSettings } from './explorer-config';
+import { redactPayload } from './explorer-redaction';
 
 /**
  * The event explorer's view of the bus, read-only: an ordered consumer (ephemeral, no durable
@@ -130,12 +131,13 @@ function toBusEvent(msg: JsMsg, prefix: string, consumers: ConsumerFloor[]): Bus
   } catch {
     payload = text;
   }
+  const subject = msg.subject.startsWith(prefix) ? msg.subject.slice(prefix.length) : msg.subject;
   const event: BusEvent = {
     seq: msg.seq,
-    subject: msg.subject.startsWith(prefix) ? msg.subject.slice(prefix.length) : msg.subject,
+    subject,
     time: msg.time.toISOString(),
     headers,
-    payload,
+    payload: redactPayload(subject, payload),
     listeners: [],
     handledBy: [],
   };

@@ -1,14 +1,16 @@
 import 'server-only';
 import { busDefaults } from '@ticketing/contracts';
+import { isOn } from './explorer-setting';
 
 /**
  * The event explorer (`/events`) is a development tool: it shows every event on the bus to
- * anyone who can open the page. It is on only when EVENT_EXPLORER is `on` (or `true`, `1`),
- * read at request time: `npm start` sets it unless NODE_ENV=production; in Kubernetes the dev
- * overlay would set it in the client's config. Everywhere else `/events` answers 404.
+ * anyone who can open the page. It is on only when this build has it (lib/explorer-setting.ts)
+ * and EVENT_EXPLORER is `on` (or `true`, `1`, `yes`), read at request time: `npm start` sets it
+ * unless NODE_ENV=production, and its front door serves it to this machine only. Everywhere
+ * else `/events` answers 404.
  */
 export function explorerEnabled(): boolean {
-  return ['on', 'true', '1', 'yes'].includes((process.env.EVENT_EXPLORER ?? '').trim().toLowerCase());
+  return process.env.EVENT_EXPLORER_BUILT === 'yes' && isOn(process.env.EVENT_EXPLORER);
 }
 
 /**

@@ -1,10 +1,11 @@
 import 'server-only';
 
 /**
- * The explorer streams open in this server process. A server-sent events response never ends
- * by itself, and Next's graceful shutdown on SIGTERM/SIGINT closes the HTTP server, which
- * waits for every open connection: so each open stream is ended when the process is told to
- * stop, and a stream asked for after that ends at once.
+ * The explorer streams open in this server process, bounded in number and in life
+ * (streamLimits). A server-sent events response never ends by itself, and Next's graceful
+ * shutdown on SIGTERM/SIGINT closes the HTTP server, which waits for every open connection: so
+ * each open stream is ended when the process is told to stop, and a stream asked for after that
+ * ends at once.
  */
 interface OpenStreams {
   ends: Set<() => void>;
@@ -30,13 +31,36 @@ function openStreams(): OpenStreams {
   return streams;
 }
 
-/** Calls `end` when the server is told to stop (at once if it already is); returns the way to forget it. */
-export function endOnShutdown(end: () => void): () => void {
+/**
+ * Admits one more stream unless `max` are open: each holds a NATS consumer and a connection, so
+ * the number of viewers must not grow without bound. Once admitted, `end` is called when the
+ * server is told to stop (at once if it already is). Returns the way to forget it, or
+ * undefined when the stream is refused.
+ */
+export function admitStream(end: () => void, max: number): (() => void) | undefined {
   const streams = openStreams();
   if (streams.stopping) {
     end();
     return () => {};
   }
+  if (streams.ends.size >= max) return undefined;
   streams.ends.add(end);
   return () => streams.ends.delete(end);
+}
+
+/**
+ * EVENT_EXPLORER_MAX_STREAMS (default 8): open streams per client process, beyond which the feed
+ * answers 503. EVENT_EXPLORER_STREAM_SECONDS (default 1800): a stream's longest life; the page's
+ * EventSource then reconnects and resumes where it was, so a viewer that is gone without
+ * closing (a proxy that keeps the connection) holds a place for half an hour at most.
+ */
+export function streamLimits(env: NodeJS.ProcessEnv = process.env) {
+  const positive = (value: string | undefined, fallback: number) => {
+    const n = Number(value);
+    return Number.isSafeInteger(n) && n > 0 ? n : fallback;
+  };
+  return {
+    maxStreams: positive(env.EVENT_EXPLORER_MAX_STREAMS, 8),
+    maxSeconds: positive(env.EVENT_EXPLORER_STREAM_SECONDS, 1800),
+  };
 }

@@ -14,7 +14,8 @@ export function ensureClientBuild(clientDir: string, log: (line: string) => void
     const result = spawnSync('npx', ['next', 'build'], {
       cwd: clientDir,
       stdio: 'inherit',
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production' },
+      // With the event explorer's routes (client/lib/explorer-setting.ts); EVENT_EXPLORER at run time decides.
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NODE_ENV: 'production', EVENT_EXPLORER: 'on' },
     });
     if (result.status !== 0) throw new Error('next build failed');
   }
@@ -25,10 +26,14 @@ export function ensureClientBuild(clientDir: string, log: (line: string) => void
   return server;
 }
 
-/** Whether the build is there and newer than every source it compiles. */
+/** The explorer's feed in a build: a build made without it (for an image, say) is not npm start's. */
+export const EXPLORER_ROUTE = join('.next', 'server', 'app', 'api', 'events', 'stream', 'route.js');
+
+/** Whether the build is there, has the event explorer, and is newer than every source it compiles. */
 export function clientBuildIsFresh(clientDir: string): boolean {
   const buildId = join(clientDir, '.next', 'BUILD_ID');
-  if (!existsSync(buildId) || !existsSync(join(clientDir, '.next', 'standalone', 'client', 'server.js'))) return false;
+  const needed = [buildId, join(clientDir, '.next', 'standalone', 'client', 'server.js'), join(clientDir, EXPLORER_ROUTE)];
+  if (!needed.every((file) => existsSync(file))) return false;
   // The client compiles the contract package's sources into its build: either may make it stale.
   const sources = [clientDir, join(clientDir, '..', 'contracts')];
   return Math.max(...sources.map(newestSource)) <= statSync(buildId).mtimeMs;

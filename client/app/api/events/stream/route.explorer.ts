@@ -1,12 +1,14 @@
 import { explorerEnabled } from '@/lib/explorer-config';
 import { readBus } from '@/lib/event-bus-reader';
-import { endOnShutdown } from '@/lib/open-streams';
+import { admitStream, streamLimits } from '@/lib/open-streams';
 
 /**
  * GET /api/events/stream: the event explorer's feed, as server-sent events (see
  * lib/bus-events.ts for what it sends). `?last=N` (default 500) or `?last=all` chooses the
  * history; a reconnecting EventSource resumes after its Last-Event-ID. 404 unless
- * EVENT_EXPLORER is on. Open streams end when the server is told to stop (lib/open-streams.ts).
+ * EVENT_EXPLORER is on; 503 when the process already has EVENT_EXPLORER_MAX_STREAMS open. A
+ * stream ends after EVENT_EXPLORER_STREAM_SECONDS, or when the server is told to stop
+ * (lib/open-streams.ts). Payment and charge ids never leave the server (lib/explorer-redaction.ts).
  */
 export const dynamic = 'force-dynamic';
 
@@ -23,7 +25,25 @@ export function GET(request: Request) {
   const afterSeq = Number.isSafeInteger(resumeAfter) && resumeAfter > 0 ? resumeAfter : undefined;
 
   const abort = new AbortController();
+  const { maxStreams, maxSeconds } = streamLimits();
+  const forget = admitStream(() => abort.abort(), maxStreams);
+  if (!forget) {
+    return Response.json(
+      { errors: [{ message: `The event explorer already has ${maxStreams} streams open; try again shortly` }] },
+      { status: 503, headers: { 'retry-after': '10' } },
+    );
+  }
   request.signal.addEventListener('abort', () => abort.abort(), { once: true });
+  // Its longest life: the browser's EventSource reconnects and resumes after the last event.
+  const lifetime = setTimeout(() => abort.abort(), maxSeconds * 1000);
+  abort.signal.addEventListener(
+    'abort',
+    () => {
+      clearTimeout(lifetime);
+      forget();
+    },
+    { once: true },
+  );
   const encoder = new TextEncoder();
 
   const body = new ReadableStream<Uint8Array>({
@@ -41,12 +61,11 @@ export function GET(request: Request) {
         write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       // Proxies close idle connections; a comment line every few seconds keeps this one open.
       const keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS);
-      let forget = () => {};
       const close = () => {
         if (!open) return;
         open = false;
         clearInterval(keepAlive);
-        forget();
+        abort.abort(); // lets go of its place among the open streams
         try {
           controller.close();
         } catch {
@@ -54,7 +73,7 @@ export function GET(request: Request) {
         }
       };
       abort.signal.addEventListener('abort', close, { once: true });
-      forget = endOnShutdown(() => abort.abort());
+      if (abort.signal.aborted) close(); // the server was already stopping
 
       write('retry: 2000\n\n');
       readBus(
