@@ -1,4 +1,4 @@
-import { createHmac, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { testKeys } from '@ticketing/testkit';
 
 /**
@@ -13,7 +13,7 @@ export interface Victim {
   email: string;
 }
 
-/** The claims the auth service puts in a session for `user`. */
+/** The claims the auth service puts in a session for `user` (`undefined` leaves one out). */
 export const sessionClaims = (user: Victim, overrides: Record<string, unknown> = {}) => ({
   email: user.email,
   sub: user.id,
@@ -21,11 +21,20 @@ export const sessionClaims = (user: Victim, overrides: Record<string, unknown> =
   aud: 'ticketing',
   iat: now(),
   exp: now() + 3600,
+  jti: randomUUID(),
   ...overrides,
 });
 
-function eddsa(claims: object, key: KeyObject = createPrivateKey(testKeys.privateKeyPem)): string {
-  const input = `${b64url({ alg: 'EdDSA', typ: 'JWT' })}.${b64url(claims)}`;
+/** A key's id as auth writes it in `kid`: the RFC 7638 thumbprint of the Ed25519 public key. */
+function thumbprint(key: KeyObject): string {
+  const { x } = createPublicKey(key).export({ format: 'jwk' });
+  return createHash('sha256').update(JSON.stringify({ crv: 'Ed25519', kty: 'OKP', x })).digest('base64url');
+}
+
+const realKey = () => createPrivateKey(testKeys.privateKeyPem);
+
+function eddsa(claims: object, key: KeyObject = realKey(), header: Record<string, unknown> = { kid: thumbprint(key) }): string {
+  const input = `${b64url({ alg: 'EdDSA', typ: 'JWT', ...header })}.${b64url(claims)}`;
   return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
 }
 
@@ -44,6 +53,10 @@ export const forgeries: Record<string, (victim: Victim, attackerToken: string) =
   },
   'expired, signed with the real key': (victim) => eddsa(sessionClaims(victim, { iat: now() - 7200, exp: now() - 60 })),
   'signed by another Ed25519 key': (victim) => eddsa(sessionClaims(victim), generateKeyPairSync('ed25519').privateKey),
+  'signed by another Ed25519 key, naming the real key': (victim) =>
+    eddsa(sessionClaims(victim), generateKeyPairSync('ed25519').privateKey, { kid: thumbprint(realKey()) }),
+  'signed with the real key but naming no key (no kid)': (victim) => eddsa(sessionClaims(victim), realKey(), {}),
+  'signed with the real key but without a session id (no jti)': (victim) => eddsa(sessionClaims(victim, { jti: undefined })),
   "tampered: another user's real token carrying the victim's payload": (victim, attackerToken) => {
     const [header, , signature] = attackerToken.split('.');
     return `${header}.${b64url(sessionClaims(victim))}.${signature}`;

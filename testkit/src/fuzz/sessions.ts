@@ -1,7 +1,7 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fc, { type Arbitrary } from 'fast-check';
 import { importPKCS8, SignJWT } from 'jose';
-import { SESSION_COOKIE, type CurrentUser } from '@ticketing/common';
+import { keyIdOf, SESSION_COOKIE, type CurrentUser } from '@ticketing/common';
 import { sessionCookie, testKeys } from '../users.js';
 import { headerText } from './requests.js';
 
@@ -10,9 +10,10 @@ export async function invalidSessionCookies(user: CurrentUser): Promise<string[]
   const ours = await importPKCS8(testKeys.privateKeyPem, 'EdDSA');
   const foreign = generateKeyPairSync('ed25519').privateKey;
   const now = Math.floor(Date.now() / 1000);
+  const kid = await keyIdOf(testKeys.privateKeyPem); // each token below is wrong in one way only, not by lacking kid or jti
   const token = (claims: Record<string, unknown>, options: { key?: typeof ours | typeof foreign; exp?: number; iat?: number; sub?: string; iss?: string; aud?: string } = {}) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' })
+    new SignJWT({ jti: randomUUID(), ...claims })
+      .setProtectedHeader({ alg: 'EdDSA', typ: 'JWT', kid })
       .setSubject(options.sub ?? user.id)
       .setIssuer(options.iss ?? 'ticketing-auth')
       .setAudience(options.aud ?? 'ticketing')
@@ -30,6 +31,7 @@ export async function invalidSessionCookies(user: CurrentUser): Promise<string[]
     await token({ email: user.email }, { sub: 'admin' }),
     await token({ email: 42 }),
     await token({}),
+    await token({ email: user.email, jti: 'not-a-uuid' }),
     `${b64({ alg: 'none', typ: 'JWT' })}.${payload}.`,
     `${b64({ alg: 'HS256', typ: 'JWT' })}.${payload}.${Buffer.from('sig').toString('base64url')}`,
     `${header}.${payload}.`,
