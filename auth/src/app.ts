@@ -1,5 +1,6 @@
 import { createServiceApp, createSessionSigner, requireAuth } from '@ticketing/common';
 import { Router } from 'express';
+import { createAbuseLimits } from './abuse-limits.js';
 import type { AuthService } from './config.js';
 import { currentUserRoute } from './routes/current-user.js';
 import { signinRoute } from './routes/signin.js';
@@ -12,9 +13,10 @@ import { signupRoute } from './routes/signup.js';
  */
 export async function createApp(service: AuthService) {
   const sign = await createSessionSigner(service.config.JWT_PRIVATE_KEY);
+  const limits = await createAbuseLimits(service);
   const routes = Router()
-    .post('/api/users/signup', signupRoute(service, sign))
-    .post('/api/users/signin', signinRoute(service, sign))
+    .post('/api/users/signup', signupRoute(service, sign, limits))
+    .post('/api/users/signin', signinRoute(service, sign, limits))
     .post('/api/users/signout', signoutRoute(service))
     .post('/api/users/signout-everywhere', requireAuth, signoutEverywhereRoute(service))
     .get('/api/users/currentuser', currentUserRoute());

@@ -1,9 +1,9 @@
 // Every write the auth service makes to its own database: its users, their sessions (and the
-// session.revoked event each revocation publishes), and the failed sign-ins that the sign-in
-// limit counts (signin-limit.ts).
+// session.revoked event each revocation publishes). The abuse limits keep their own table
+// (abuse-limits.ts).
 import { enqueueEvent, recordRevokedSession, type Db, type Executor, type Tx } from '@ticketing/common';
-import { and, eq, gt, isNull, lt, type SQL } from 'drizzle-orm';
-import { sessions, signinFailures, users, type User } from './db/schema.js';
+import { and, eq, gt, isNull, lt } from 'drizzle-orm';
+import { sessions, users, type User } from './db/schema.js';
 
 /** A new account, or undefined when the email is taken. */
 export async function createUser(db: Db, user: { email: string; passwordHash: string }): Promise<User | undefined> {
@@ -15,22 +15,6 @@ export async function createUser(db: Db, user: { email: string; passwordHash: st
 /** A password hash made again with the current scheme (sign-in, from an older one). */
 export async function replacePasswordHash(db: Db, userId: string, passwordHash: string): Promise<void> {
   await db.update(users).set({ passwordHash }).where(eq(users.id, userId));
-}
-
-/** One failed (or not yet checked) sign-in for `email`, inside the limit's locked transaction. */
-export async function recordSigninFailure(tx: Tx, email: string): Promise<void> {
-  await tx.insert(signinFailures).values({ email });
-}
-
-/** A successful sign-in wipes the email's failures (including its own provisional one). */
-export async function clearFailures(db: Db, email: string): Promise<void> {
-  await db.delete(signinFailures).where(eq(signinFailures.email, email));
-}
-
-/** Failures from before the window (`windowStart`) no longer count: they are deleted now and then. */
-export async function pruneExpiredFailures(db: Db, windowStart: SQL): Promise<number> {
-  const result = await db.delete(signinFailures).where(lt(signinFailures.attemptedAt, windowStart));
-  return result.rowCount ?? 0;
 }
 
 /** A session just issued (its token's `jti` and expiry), so it can be revoked later. */

@@ -37,9 +37,10 @@ beforeAll(async () => {
   foreignCookie = await sessionCookie({ id: randomUUID(), email: anEmail() });
   invalidCookies = await invalidSessionCookies(res.body as { id: string; email: string });
   target = await startFuzzTarget(t.service, t.app, {
-    // A wrong password is refused, and recorded: that is how sign-ins are rate limited.
-    allowedChanges: (request, response) =>
-      request.url.startsWith('/api/users/signin') && response.text.includes('Invalid email or password') ? ['signin_failures'] : [],
+    // A well-formed sign-in or sign-up counts against the abuse limits even when it is then
+    // refused (a wrong password, a taken email, a limit reached): counting is the limits' job.
+    // Only their table may change, and only for those answers; bad input changes nothing.
+    allowedChanges: (request, response) => (reachedTheLimits(request, response) ? ['rate_limits'] : []),
     onAccepted: signedInAsSent,
   });
 });
@@ -47,6 +48,12 @@ afterAll(async () => {
   await target?.close();
   await t?.close();
 });
+
+function reachedTheLimits(request: { method: string; url: string }, response: FuzzResponse) {
+  const path = request.url.split('?')[0];
+  if (request.method !== 'POST' || (path !== '/api/users/signin' && path !== '/api/users/signup')) return false;
+  return response.status === 429 || /Invalid email or password|Email in use/.test(response.text);
+}
 
 /** An accepted sign-up or sign-in is for the email sent (trimmed, lower-cased); a session that fails verification is nobody's. */
 function signedInAsSent(request: FuzzRequest, response: FuzzResponse) {

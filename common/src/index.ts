@@ -10,6 +10,7 @@ export { textField } from './http/text.js';
 
 // Configuration, validated once at start
 export { baseConfigSchema, ConfigError, loadConfig, type BaseConfig } from './config/env.js';
+export { limitSetting, withLimitDefaults, type LimitDefault } from './config/limits.js';
 
 // Sessions (JWT): signing and revoking are the auth service's alone; everyone verifies
 export {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { bigserial, index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export { inbox, outbox, revokedSessions } from '@ticketing/common';
 
@@ -14,20 +14,6 @@ export const users = pgTable('users', {
   passwordHash: text('password_hash').notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
-
-/**
- * Failed sign-ins, counted per email over a sliding window (src/signin-limit.ts). Kept in the
- * database, not in memory, so the limit holds across replicas and restarts.
- */
-export const signinFailures = pgTable(
-  'signin_failures',
-  {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
-    email: text('email').notNull(),
-    attemptedAt: timestamp('attempted_at', { withTimezone: true }).notNull().defaultNow(),
-  },
-  (t) => [index('signin_failures_email_idx').on(t.email, t.attemptedAt)],
-);
 
 /**
  * Every session auth has issued, by its token's `jti`: what "sign out everywhere" finds a

@@ -1,5 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { busDefaults } from '@ticketing/contracts';
+import express from 'express';
 import { z } from 'zod';
 import { publicKeyPems } from '../session/session-token.js';
 
@@ -46,6 +47,13 @@ export const baseConfigSchema = z.object({
     .refine((s) => publicKeyPems(s).length > 0, { error: 'must hold one or more Ed25519 public keys in PEM (SPKI) form', abort: true })
     .refine((s) => publicKeyPems(s).every(isEd25519PublicKey), 'must hold only Ed25519 public keys in PEM (SPKI) form'),
   COOKIE_SECURE: z.stringbool().optional(),
+  /**
+   * Which peers may say, in X-Forwarded-For, whose request they forward: Express's `trust
+   * proxy` list (`loopback`, `uniquelocal`, addresses, CIDRs; comma-separated) or `none`. The
+   * client address the abuse limits count comes from it, so a peer not listed (a client talking
+   * to the service directly) cannot choose its address. Default `loopback`: `npm start`'s front door.
+   */
+  TRUSTED_PROXIES: z.string().trim().default('loopback').refine(isTrustProxyList, 'must be "none" or a list of addresses, CIDRs, loopback, linklocal, uniquelocal'),
   /** How long the bus waits for a listener's ack before redelivering (to another replica). */
   EVENT_ACK_WAIT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(1).max(3600).default(30),
   /**
@@ -70,6 +78,18 @@ export const baseConfigSchema = z.object({
   STARTUP_WAIT_SECONDS: z.coerce.number({ error: 'must be a number of seconds' }).int().min(0).max(3600).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+/** What `TRUSTED_PROXIES` gives Express's `trust proxy`: `none` trusts nobody. */
+export const trustProxySetting = (list: string): string | false => (list === 'none' ? false : list);
+
+function isTrustProxyList(list: string): boolean {
+  try {
+    express().set('trust proxy', trustProxySetting(list)); // compiles the list; throws on a bad entry
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function isEd25519PublicKey(pem: string): boolean {
   try {

@@ -11,8 +11,8 @@ export const advisoryLocks = {
   migrations: 7_262_001,
   /** The outbox relay: one replica at a time publishes, in order. */
   outboxRelay: 7_262_002,
-  /** auth's sign-in limit: namespace of (namespace, hashtext(email)) locks, one per email. */
-  signinAttemptsNamespace: 7_262_003,
+  /** orders' live-orders cap: namespace of (namespace, hashtext(user id)) locks, one per buyer. */
+  liveOrdersNamespace: 7_262_003,
   /** expiration: moving pg-boss 10's jobs over, once, whichever replica starts first. */
   pgBoss10Upgrade: 7_262_010,
   /** payments' refund sweeper: one replica at a time gives money back. */

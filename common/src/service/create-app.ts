@@ -5,6 +5,7 @@ import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { childTraceparent, runWithTrace } from '../bus/trace.js';
+import { trustProxySetting } from '../config/env.js';
 import { errorHandler, notFoundHandler } from '../errors/error-handler.js';
 import { refuseCrossSiteWrites, requireJsonBodies } from '../http/browser-requests.js';
 import { currentUser } from '../http/current-user.js';
@@ -33,7 +34,9 @@ function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer, encoding:
 export function createServiceApp(service: ServiceContext, routes: Router): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 1); // behind the ingress or the front door
+  // X-Forwarded-For counts only from TRUSTED_PROXIES (the front door, the ingress): req.ip is
+  // then the client's address, which a client reaching the service directly cannot forge.
+  app.set('trust proxy', trustProxySetting(service.config.TRUSTED_PROXIES));
   app.use(helmet());
   app.use(
     pinoHttp({
