@@ -24,6 +24,9 @@ export const CONSUMERS: [ServiceName, string][] = [
   ['payments', 'order.cancelled'],
   ['payments', 'order.completed'],
   ['expiration', 'order.created'],
+  ['tickets', 'session.revoked'],
+  ['orders', 'session.revoked'],
+  ['payments', 'session.revoked'],
 ];
 
 interface Snapshot {
