@@ -1,7 +1,8 @@
 /**
  * The Kubernetes manifests, rendered from infra/k8s with `kubectl kustomize`, checked offline:
  * schema, types, cross-references, the Gateway's routes, hardening, availability, what the
- * dev overlay asks a laptop for, network policies and each service's configuration. Every check is also run on a deliberately broken kustomization
+ * dev overlay asks a laptop for, network policies, the private key's and the metrics port's
+ * reach, and each service's configuration. Every check is also run on a deliberately broken kustomization
  * (infra/test/fixtures/broken/k8s/) to prove it can fail.
  */
 import { execFileSync } from 'node:child_process';
@@ -32,6 +33,7 @@ import { idOf, RenderError, Workspace, type K8sObject, type Rendered } from './s
 import { allowedConnections, neededConnections } from './support/network.js';
 import { apiRoutes, imagedWorkspaces, repoRoot, services } from './support/repo.js';
 import { configProblems } from './support/service-config.js';
+import { metricsExposure, privateKeyReaders } from './support/secrets-and-metrics.js';
 import { loadSkaffold } from './support/skaffold.js';
 
 let ws: Workspace;
@@ -148,7 +150,7 @@ describe('cross-references', () => {
     const docs = readFileSync(join(repoRoot, 'docs', 'deploy.md'), 'utf8');
     const undocumented = (text: string) => secretNamesReferenced(prod).filter((s) => !text.includes(`\`${s}\``));
     expect(undocumented(docs)).toEqual([]);
-    expect(undocumented('Create `session-keys` and `auth-db`.')).toContain('tickets-db');
+    expect(undocumented('Create `jwt-private` and `auth-db`.')).toContain('tickets-db');
   });
 
   it('when a workload names a ServiceAccount or governing Service that does not exist, then the check names each', () => {
@@ -188,7 +190,7 @@ describe('cross-references', () => {
 
   it('when a probe asks a path the server does not serve, on a port it does not have, then the check names both', () => {
     expect(probeReferences(broken('probe-endpoint'))).toEqual([
-      expect.stringMatching(/^Deployment\/payments container server readiness probe: port metrics is not a port/),
+      expect.stringMatching(/^Deployment\/payments container server readiness probe: port admin is not a port/),
       expect.stringMatching(/^Deployment\/payments container server readiness probe: \/ready is not an endpoint it serves/),
     ]);
   });
@@ -358,6 +360,17 @@ describe('network policies (prod)', () => {
     expect(allowed).not.toContain('payments -> cloud-metadata:80/TCP');
     expect(allowed).not.toContain('gateway-proxy -> expiration:3000/TCP');
     expect(allowed).not.toContain('other-gateway-proxy -> client:3000/TCP');
+    expect(allowed).toContain('prometheus -> payments:9464/TCP');
+    expect(allowed).not.toContain('prometheus -> auth:3000/TCP');
+    expect(allowed).not.toContain('grafana -> auth:9464/TCP');
+  });
+
+  it("when Prometheus' policy loses its port list, then Prometheus reaches the API ports too, and the check shows it", () => {
+    const allowed = allowedConnections(broken('metrics-open'));
+    const needed = neededConnections(prod, architecture());
+    expect([...allowed].filter((c) => !needed.has(c)).sort()).toEqual(
+      ['auth', 'expiration', 'orders', 'payments', 'tickets'].map((s) => `prometheus -> ${s}:3000/TCP`),
+    );
   });
 
   it('when the dev overlay is deployed, then it has no policies (everything may talk, as on a laptop)', () => {
@@ -436,6 +449,40 @@ describe("each service's configuration", () => {
       expect(await configProblems(s, envValues(broken('config'), container(broken('config'), s)))).toEqual([
         expect.stringMatching(new RegExp(`^${s}: EVENT_ACK_WAIT_SECONDS: `)),
       ]);
+  });
+});
+
+describe('the session-signing private key', () => {
+  it('when both overlays are checked, then only auth\'s pods read a Secret that holds it', () => {
+    expect(privateKeyReaders(dev)).toEqual([]);
+    expect(privateKeyReaders(prod)).toEqual([]);
+    // In dev the Secrets are rendered: the one every service reads holds the public key only.
+    const publicSecret = dev.find((o) => o.kind === 'Secret' && unhashed(o.metadata.name) === 'jwt-public') as { data?: Record<string, string> };
+    expect(Object.keys(publicSecret.data ?? {})).toEqual(['JWT_PUBLIC_KEY']);
+  });
+
+  it('when another service reads it by name or takes its whole Secret, then the check names each', () => {
+    expect(privateKeyReaders(broken('private-key'))).toEqual([
+      expect.stringMatching(/^Deployment\/orders: reads Secret jwt-private-[a-z0-9]{10}, which holds the session-signing private key$/),
+      expect.stringMatching(/^Deployment\/tickets: reads Secret jwt-private-[a-z0-9]{10}, which holds the session-signing private key$/),
+      'Deployment/tickets container server: sets JWT_PRIVATE_KEY',
+    ]);
+  });
+});
+
+describe('the metrics port', () => {
+  it('when both overlays are checked, then each service declares it, is scraped on it, and no Service exposes it', () => {
+    expect(metricsExposure(dev)).toEqual([]);
+    expect(metricsExposure(prod)).toEqual([]);
+    const scraped = podTemplates(prod).filter((p) => p.workload.spec?.template.metadata?.annotations?.['prometheus.io/scrape'] === 'true');
+    expect(scraped.map((p) => p.owner).sort()).toEqual(services().map((s) => `Deployment/${s}`).sort());
+  });
+
+  it('when a Service exposes it or Prometheus is pointed at the API port, then the check names both', () => {
+    expect(metricsExposure(broken('metrics-exposed'))).toEqual([
+      "Service/orders: port metrics exposes Deployment/orders's metrics port",
+      'Deployment/tickets: Prometheus scrapes port 3000, not its metrics port 9464',
+    ]);
   });
 });
 

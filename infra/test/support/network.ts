@@ -22,7 +22,8 @@ interface Endpoint {
 /**
  * Outside the app's namespace: the Gateway's Envoy proxy (Envoy Gateway runs it in its own
  * namespace, labelled as below), another Envoy proxy of the same controller serving some
- * other Gateway, cluster DNS, a public address (Stripe).
+ * other Gateway, Prometheus and another pod of the monitoring namespace, cluster DNS, a public
+ * address (Stripe).
  */
 const envoyProxy = (gateway: string, ip: string): Endpoint => ({
   name: gateway === 'ticketing' ? 'gateway-proxy' : `other-gateway-proxy`,
@@ -37,9 +38,20 @@ const envoyProxy = (gateway: string, ip: string): Endpoint => ({
   ip,
   ports: [],
 });
+/** A pod of the monitoring namespace: Prometheus itself, or another one (Grafana, say). */
+const monitoringPod = (name: string, ip: string): Endpoint => ({
+  name,
+  namespace: 'monitoring',
+  namespaceLabels: { 'kubernetes.io/metadata.name': 'monitoring' },
+  labels: { 'app.kubernetes.io/name': name },
+  ip,
+  ports: [],
+});
 const externals: Endpoint[] = [
   envoyProxy('ticketing', '10.244.9.1'),
   envoyProxy('someone-elses', '10.244.9.3'),
+  monitoringPod('prometheus', '10.244.9.4'),
+  monitoringPod('grafana', '10.244.9.5'),
   {
     name: 'kube-dns',
     namespace: 'kube-system',
@@ -166,5 +178,7 @@ export function neededConnections(objects: K8sObject[], architecture: { apiServi
     needed.add(`${s} -> nats:4222/TCP`);
   }
   for (const s of architecture.internet) needed.add(`${s} -> internet:443/TCP`);
+  // Prometheus scrapes each service's metrics port (METRICS_PORT), and only that.
+  for (const s of architecture.services) needed.add(`prometheus -> ${s}:9464/TCP`);
   return needed;
 }
