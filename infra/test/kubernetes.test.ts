@@ -141,9 +141,9 @@ describe('cross-references', () => {
   it('when the prod overlay is checked, then every reference resolves but the secrets created outside it', () => {
     const external = secretNamesReferenced(prod);
     expect(crossReferences(prod, { externalSecrets: external, gatewayClasses })).toEqual([]);
-    // Those are the dev overlay's generated secrets, plus the TLS certificate and Stripe's key.
+    // Those are the dev overlay's generated secrets, plus the TLS certificates and Stripe's key.
     const generated = secretNamesReferenced(dev).map(unhashed);
-    expect(external.filter((s) => !generated.includes(s))).toEqual(['stripe', 'ticketing-tls']);
+    expect(external.filter((s) => !generated.includes(s))).toEqual(['nats-tls', 'stripe', 'ticketing-tls']);
   });
 
   it('when the prod overlay needs secrets created by hand, then docs/deploy.md names each one', () => {

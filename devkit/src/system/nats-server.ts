@@ -80,6 +80,8 @@ export interface NatsServerOptions {
   configFile?: string;
   /** With users configured: the seed the readiness check signs in with (one that may call `$JS.API.INFO`). */
   probeSeed?: string;
+  /** Variables the configuration reads (`$NAME`), on top of this process's environment. */
+  env?: Record<string, string>;
 }
 
 /**
@@ -138,7 +140,7 @@ export class NatsServer {
     const out = openSync(logFile, 'a');
     const logStart = fstatSync(out).size;
     const config = this.options.configFile ? ['-c', this.options.configFile] : [];
-    const child = spawn(binary, [...config, '-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', storeDir], { stdio: ['ignore', out, out] });
+    const child = spawn(binary, [...config, '-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', storeDir], { stdio: ['ignore', out, out], env: { ...process.env, ...this.options.env } });
     closeSync(out); // the server has its own copy
     this.child = child;
     try {

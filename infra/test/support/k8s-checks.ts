@@ -421,9 +421,14 @@ export function autoscaledReplicas(objects: K8sObject[]): string[] {
 /** The Secrets the pods and the Gateway need (optional references left out). */
 export function secretNamesReferenced(objects: K8sObject[]): string[] {
   const names = new Set<string>();
-  for (const pod of podTemplates(objects))
-    for (const c of allContainers(pod.spec))
+  for (const pod of podTemplates(objects)) {
+    for (const c of allContainers(pod.spec)) {
       for (const [, src] of effectiveEnv(objects, c)) if (src.kind === 'secret' && !src.optional) names.add(src.name);
+      // A whole Secret as variables (envFrom), which effectiveEnv lists only when it exists.
+      for (const from of c.envFrom ?? []) if (from.secretRef?.name && !from.secretRef.optional) names.add(from.secretRef.name);
+    }
+    for (const v of pod.spec.volumes ?? []) if (v.secret?.secretName && !v.secret.optional) names.add(v.secret.secretName);
+  }
   for (const name of certificateSecrets(objects)) names.add(name);
   return [...names].sort();
 }
