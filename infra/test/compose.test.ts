@@ -39,7 +39,12 @@ describe('compose.yaml', () => {
       expect.arrayContaining(['nats', 'client', 'front-door', ...services(), ...services().map((s) => `${s}-postgres`)]),
     );
     expect(compose.services['nats']?.command).toEqual(expect.arrayContaining(['-js', '-sd']));
-    expect(compose.services['nats']?.volumes).toEqual([expect.stringMatching(/^nats-data:/)]);
+    expect(compose.services['nats']?.volumes).toEqual([
+      expect.stringMatching(/^nats-data:/),
+      './infra/k8s/base/nats-authorization.conf:/etc/nats/authorization.conf:ro',
+    ]);
+    // Each service signs in to NATS with its own seed, as in Kubernetes.
+    for (const s of services()) expect(compose.services[s]?.env_file).toContain(`infra/k8s/overlays/dev/secrets/${s}-nats.env`);
   });
 
   it('when cross-checked, then images, hardening, dependencies, health checks, env files, volumes, URLs and the one published port all resolve', () => {
