@@ -3,17 +3,20 @@
 import { useState } from 'react';
 import { api } from '@/lib/browser-api';
 
-/** POSTs /api/users/signout, then reloads the home page as a signed-out visitor. */
-export function SignOutButton() {
+/**
+ * POSTs /api/users/signout (this session), or /api/users/signout-everywhere (every session of
+ * the user, on every device), then reloads the home page as a signed-out visitor.
+ */
+export function SignOutButton({ everywhere = false }: { everywhere?: boolean }) {
   const [pending, setPending] = useState(false);
   async function signOut() {
     setPending(true);
-    await api('POST', '/api/users/signout');
+    await api('POST', everywhere ? '/api/users/signout-everywhere' : '/api/users/signout');
     window.location.assign('/');
   }
   return (
     <button type="button" className="nav-link nav-button" onClick={signOut} disabled={pending} aria-busy={pending || undefined}>
-      Sign out
+      {everywhere ? 'Sign out everywhere' : 'Sign out'}
     </button>
   );
 }

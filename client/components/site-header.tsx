@@ -53,6 +53,7 @@ export async function SiteHeader() {
             </p>
             <div className="account">
               <SignOutButton />
+              <SignOutButton everywhere />
             </div>
           </>
         )}
