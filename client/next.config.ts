@@ -15,6 +15,18 @@ const nextConfig: NextConfig = {
   output: 'standalone',
   poweredByHeader: false,
   reactStrictMode: true,
+  // On every answer, static files included; pages also get their CSP and Referrer-Policy from proxy.ts.
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'X-Frame-Options', value: 'DENY' }, // for browsers without CSP frame-ancestors
+        ],
+      },
+    ];
+  },
 };
 
 /** Whether this build has the event explorer's routes (lib/explorer-setting.ts). */
