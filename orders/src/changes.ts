@@ -1,10 +1,24 @@
 // Every write the orders service makes to its own database (its orders, and its replica of the
 // tickets service's tickets), each together with the event it publishes, in the caller's transaction.
-import { enqueueEvent, isNextVersion, toCents, type Tx } from '@ticketing/common';
+import { advisoryLocks, enqueueEvent, isNextVersion, toCents, type Tx } from '@ticketing/common';
 import { OrderStatus, type EventPayload } from '@ticketing/contracts';
-import { eq } from 'drizzle-orm';
+import { and, count, eq, inArray, sql } from 'drizzle-orm';
 import { orders, tickets, type Order, type Ticket } from './db/schema.js';
 import { orderView } from './order-view.js';
+
+/**
+ * How many orders `userId` holds unpaid (created or awaiting payment), under a per-buyer lock
+ * held to the end of the transaction: two orders placed at once by one buyer count in turn, so
+ * together they cannot get past the cap.
+ */
+export async function countLiveOrders(tx: Tx, userId: string): Promise<number> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${advisoryLocks.liveOrdersNamespace}, hashtext(${userId}))`);
+  const [row] = await tx
+    .select({ n: count() })
+    .from(orders)
+    .where(and(eq(orders.userId, userId), inArray(orders.status, [OrderStatus.Created, OrderStatus.AwaitingPayment])));
+  return row!.n;
+}
 
 /** A new order, reserving `ticket` until `expiresAt`, and its order.created. */
 export async function createOrder(tx: Tx, order: { userId: string; ticket: Ticket; expiresAt: Date }) {

@@ -1,7 +1,7 @@
 import { conflict, isUniqueViolation, notFound, parseBody, userOf } from '@ticketing/common';
 import { eq } from 'drizzle-orm';
 import type { RequestHandler } from 'express';
-import { createOrder } from '../changes.js';
+import { countLiveOrders, createOrder } from '../changes.js';
 import type { OrdersService } from '../config.js';
 import { ONE_LIVE_ORDER_PER_TICKET, tickets } from '../db/schema.js';
 import { orderInput } from '../inputs.js';
@@ -15,7 +15,11 @@ export function createOrderRoute(service: OrdersService): RequestHandler {
       const order = await service.transaction(async (tx) => {
         const [ticket] = await tx.select().from(tickets).where(eq(tickets.id, ticketId));
         if (!ticket) throw notFound('Ticket not found');
-        return createOrder(tx, { userId: userOf(req).id, ticket, expiresAt });
+        const userId = userOf(req).id;
+        if ((await countLiveOrders(tx, userId)) >= service.config.MAX_LIVE_ORDERS_PER_USER) {
+          throw conflict('Too many orders awaiting payment; pay for or cancel one first');
+        }
+        return createOrder(tx, { userId, ticket, expiresAt });
       });
       res.status(201).json(order);
     } catch (err) {
