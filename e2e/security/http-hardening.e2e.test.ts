@@ -88,6 +88,39 @@ describe.each(SERVICES)('the %s service', (service) => {
   });
 });
 
+describe.each(SERVICES)('a write to the %s service', (service) => {
+  it('when a page of another site sends it, then 403 in the error shape; from this origin, or from a client that is not a browser, it passes on to the route', async () => {
+    const crossSite = await send(system, 'POST', writeRoute[service], { service, body: {}, headers: { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' } });
+    const oldBrowser = await send(system, 'POST', writeRoute[service], { service, body: {}, headers: { origin: 'https://evil.example' } });
+    const sameOrigin = await send(system, 'POST', writeRoute[service], { service, body: {}, headers: { 'sec-fetch-site': 'same-origin' } });
+    const apiClient = await send(system, 'POST', writeRoute[service], { service, body: {} });
+
+    expectErrorShape(crossSite, 403, 'Cross-site request refused');
+    expectErrorShape(oldBrowser, 403, 'Cross-site request refused');
+    // The route's own answer (401 signed out, 400 invalid, 404 unknown): anything but the refusal.
+    expect([sameOrigin.status, apiClient.status].filter((status) => status === 403 || status === 415)).toEqual([]);
+  });
+
+  it('when its body is not JSON, then 415 in the error shape', async () => {
+    const res = await send(system, 'POST', writeRoute[service], { service, raw: 'title=x', contentType: 'application/x-www-form-urlencoded' });
+
+    expectErrorShape(res, 415, 'Request body must be JSON (Content-Type: application/json)');
+  });
+});
+
+describe('signing out from another site', () => {
+  it('when a page of another site posts the sign-out, then 403, no cookie is cleared and the session still works', async () => {
+    const user = await signUpWithToken(system);
+
+    const res = await send(system, 'POST', '/api/users/signout', { cookie: user.cookie, headers: { 'sec-fetch-site': 'cross-site' } });
+
+    expectErrorShape(res, 403, 'Cross-site request refused');
+    expect(sessionSetCookie(res)).toBeUndefined();
+    const me = await send(system, 'GET', '/api/users/currentuser', { cookie: user.cookie });
+    expect(me.body).toEqual({ currentUser: expect.objectContaining({ id: user.id }) });
+  });
+});
+
 describe('the body limit changes nothing', () => {
   it('when a sign-up is over 100 kB, then 413 and no account exists for that email', async () => {
     const email = `big-${Date.now()}@example.com`;
