@@ -81,6 +81,7 @@ const endpoints = (): Endpoint[] => [
   { method: 'POST', path: '/api/users/signup', body: credentials },
   { method: 'POST', path: '/api/users/signin', body: { ...credentials, email: fc.oneof(fc.constant(email), credentials.email) } },
   { method: 'POST', path: '/api/users/signout' },
+  { method: 'POST', path: '/api/users/signout-everywhere' },
   { method: 'GET', path: '/api/users/currentuser' },
   ...probeEndpoints,
 ];
@@ -99,7 +100,7 @@ describe('fuzzing the auth API', () => {
     runs: 300,
     msPerCase: 150,
     raw: () => ({
-      paths: ['/api/users/signup', '/api/users/signin', '/api/users/signout', '/api/users/currentuser'],
+      paths: ['/api/users/signup', '/api/users/signin', '/api/users/signout', '/api/users/signout-everywhere', '/api/users/currentuser'],
       body: fc.record(credentials),
     }),
   });
