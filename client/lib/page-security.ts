@@ -50,6 +50,9 @@ export function contentSecurityPolicy({ pathname, nonce, dev = false }: PagePoli
     for (const [name, sources] of Object.entries(stripe)) {
       directives[name] = [...directives[name]!.filter((s) => s !== "'none'"), ...sources];
     }
+    // Stripe.js sets style attributes on the elements that hold its card frames; style
+    // elements still need the nonce.
+    directives['style-src-attr'] = ["'unsafe-inline'"];
   }
   return Object.entries(directives)
     .map(([name, sources]) => `${name} ${sources.join(' ')}`)
