@@ -15,6 +15,7 @@ import { NatsServer } from '@ticketing/devkit/system/nats-server';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bus, natsConnectionOptions } from '../src/bus/bus.js';
+import { dropDeadLetter, listDeadLetters, replayDeadLetter } from '../src/bus/dead-letter-admin.js';
 
 const scope = { stream: 'PERMS', subjectPrefix: 'perm.' };
 const services = Object.keys(busAccess) as BusService[];
@@ -102,6 +103,20 @@ describe('NATS permissions', () => {
     ).rejects.toThrow();
     await expect(orders.jsm.consumers.delete(scope.stream, 'tickets-order-created')).rejects.toThrow();
     expect(violations().some((l) => l.includes('CONSUMER.INFO.PERMS.tickets-order-created'))).toBe(true);
+  });
+
+  it('when admin lists, replays and drops dead letters, then it may; when a service lists them, then it may not', async () => {
+    const admin = await busOf('admin');
+    try {
+      const letters = await listDeadLetters(admin, { consumer: 'orders-ticket-created' });
+      expect(letters.map((l) => l.consumer)).toEqual(['orders-ticket-created']);
+      await replayDeadLetter(admin, letters[0]!);
+      await dropDeadLetter(admin, letters[0]!);
+      expect(await listDeadLetters(admin, { consumer: 'orders-ticket-created' })).toEqual([]);
+    } finally {
+      await admin.close();
+    }
+    await expect(listDeadLetters(buses.orders!)).rejects.toThrow();
   });
 
   it("when a service subscribes to another's reply inbox, then it is refused", async () => {
