@@ -18,7 +18,7 @@ import { serviceEnv, stackConfig, stackProblems, type StackConfig, type StackCon
 
 const STACK = join(repoRoot, 'infra', 'swarm', 'stack.yaml');
 const broken = (name: string) => join(fixturesDir, 'broken', 'swarm', name);
-const env = { REGISTRY: 'registry.example.com:5000', TAG: '1.4.2' };
+const env = { REGISTRY: 'registry.example.com:5000', TAG: '1.4.2', STRIPE_SECRET_KEY: 'sk_live_example' };
 
 let ws: Workspace;
 let dev: K8sObject[];
@@ -68,6 +68,14 @@ describe('the Swarm stack file, as `docker stack config` loads it', () => {
 
   it('when each service validates the environment and secret files the stack gives it, then it would start', async () => {
     for (const s of services()) expect(await configProblems(s, serviceEnv(stack, s, ws.devSecrets))).toEqual([]);
+  });
+
+  it('when the deploying shell sets neither STRIPE_SECRET_KEY nor PAYMENTS_PROVIDER, then payments would refuse to start (fails closed)', async () => {
+    const { config } = stackConfig(STACK, { REGISTRY: env.REGISTRY, TAG: env.TAG });
+
+    expect(await configProblems('payments', serviceEnv(config!, 'payments', ws.devSecrets))).toEqual([
+      expect.stringMatching(/^payments: STRIPE_SECRET_KEY: is required in production/),
+    ]);
   });
 
   it('when a stack file is not fit for several nodes, then the check names each problem', () => {
