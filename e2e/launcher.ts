@@ -33,6 +33,15 @@ export class Launcher {
     return `http://localhost:${this.npm.port}`;
   }
 
+  get port(): number {
+    return this.npm.port;
+  }
+
+  /** npm's process id: every process `npm start` runs descends from it. */
+  get pid(): number {
+    return this.npm.pid;
+  }
+
   static async start(options: StartOptions): Promise<Launcher> {
     return new Launcher(await NpmStart.start(await settings(options)));
   }

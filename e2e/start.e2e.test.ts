@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { descendants } from '@ticketing/devkit/system/process-tree';
 import { NATS_URL } from '@ticketing/testkit';
-import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Launcher, processesMentioning } from './launcher.js';
 
 /**
@@ -53,3 +56,129 @@ describe('npm start with TICKETING_DATA_DIR inside a folder others cannot enter'
     }, 300_000);
   }
 });
+
+/**
+ * `npm start` as a developer runs it, with a secret in the shell that no process of the system
+ * needs. Each process is read from /proc: its command line, folder and environment.
+ */
+describe('npm start on this machine only', () => {
+  const open = mkdtempSync(join(tmpdir(), 'ticketing-local-'));
+  // As root, PostgreSQL runs as its own user, who must be able to reach its data directory.
+  chmodSync(open, 0o755);
+  const secret = `shell-secret-${run}`;
+  const localEnv = {
+    ...env,
+    NATS_STREAM: `E2E_LOCAL_${run}`,
+    NATS_SUBJECT_PREFIX: `local${run}.`,
+    SECRET_FROM_SHELL: secret,
+    // A setting only orders reads.
+    EXPIRATION_WINDOW_SECONDS: '777',
+  };
+  let launcher: Launcher;
+  beforeAll(async () => {
+    launcher = await Launcher.start({ dataDir: join(open, 'data'), env: localEnv, name: `start-local-${run}` });
+  }, 300_000);
+  afterAll(async () => {
+    if (launcher) await launcher.interrupt();
+    const nc = await connect({ servers: NATS_URL });
+    await (await jetstreamManager(nc)).streams.delete(localEnv.NATS_STREAM).catch(() => false);
+    await nc.close();
+    rmSync(open, { recursive: true, force: true });
+  }, 60_000);
+
+  it('when it has started, then the front door answers on 127.0.0.1 and not on another address of this machine', async () => {
+    expect((await fetch(`http://127.0.0.1:${launcher.port}/api/users/currentuser`)).status).toBe(200);
+    expect(await accepts('127.0.0.2', launcher.port)).toBe(false);
+  });
+
+  it('when each service and the client are looked at, then none sees the shell\'s secret, each service sees the settings it reads and no other\'s, and every port they listen on is on the loopback only', async () => {
+    const found = systemProcesses(launcher.pid);
+    expect(Object.keys(found).sort()).toEqual(['auth', 'client', 'expiration', 'orders', 'payments', 'tickets']);
+    // The shell's secret did reach npm start itself: the test would prove nothing otherwise.
+    expect(environOf(launcher.pid)['SECRET_FROM_SHELL']).toBe(secret);
+    for (const [name, processEnv] of Object.entries(found)) {
+      expect({ name, secret: processEnv['SECRET_FROM_SHELL'] }).toEqual({ name, secret: undefined });
+      expect({ name, names: Object.values(processEnv).filter((v) => v.includes(secret)) }).toEqual({ name, names: [] });
+    }
+    expect(found.orders!['EXPIRATION_WINDOW_SECONDS']).toBe('777');
+    expect(found.tickets!['EXPIRATION_WINDOW_SECONDS']).toBeUndefined();
+    expect(found.tickets!['JWT_PRIVATE_KEY']).toBeFalsy();
+    for (const service of ['auth', 'tickets', 'orders', 'expiration', 'payments']) {
+      const processEnv = found[service]!;
+      expect(processEnv['HOST']).toBe('127.0.0.1');
+      for (const port of [Number(processEnv['PORT']), Number(processEnv['METRICS_PORT'])]) {
+        expect({ service, port, open: await accepts('127.0.0.1', port) }).toEqual({ service, port, open: true });
+        expect({ service, port, open: await accepts('127.0.0.2', port) }).toEqual({ service, port, open: false });
+      }
+      expect((await fetch(`http://127.0.0.1:${processEnv['PORT']}/metrics`)).status).toBe(404);
+      expect((await fetch(`http://127.0.0.1:${processEnv['METRICS_PORT']}/metrics`)).status).toBe(200);
+    }
+    const clientPort = Number(found.client!['PORT']);
+    expect(await accepts('127.0.0.1', clientPort)).toBe(true);
+    expect(await accepts('127.0.0.2', clientPort)).toBe(false);
+  });
+
+  it('when its PostgreSQL is asked with postgres/postgres, then it refuses; the generated password, kept in .data (mode 600), opens it', async () => {
+    const passwordFile = join(open, 'data', 'postgres.password');
+    expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
+    const password = readFileSync(passwordFile, 'utf8').trim();
+    expect(password).toMatch(/^[0-9a-f]{48}$/);
+    const databaseUrl = new URL(systemProcesses(launcher.pid).tickets!['DATABASE_URL']!);
+    expect(decodeURIComponent(databaseUrl.password)).toBe(password);
+    const signIn = async (secretTried: string) => {
+      const url = new URL(databaseUrl);
+      url.password = secretTried;
+      const client = new pg.Client({ connectionString: url.toString() });
+      try {
+        await client.connect();
+        return 'connected';
+      } catch (err) {
+        return (err as { code?: string }).code;
+      } finally {
+        await client.end().catch(() => {});
+      }
+    };
+    expect(await signIn('postgres')).toBe('28P01');
+    expect(await signIn(password)).toBe('connected');
+  });
+});
+
+/** Whether a TCP connection to host:port is accepted. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+function environOf(pid: number): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(`/proc/${pid}/environ`, 'utf8')
+      .split('\0')
+      .filter(Boolean)
+      .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
+}
+
+/** The environment of each service (by its folder) and of the client, among the processes under `root`. */
+function systemProcesses(root: number): Record<string, Record<string, string>> {
+  const found: Record<string, Record<string, string>> = {};
+  for (const pid of descendants(root)) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const folder = basename(readlinkSync(`/proc/${pid}/cwd`));
+      // Next's server renames itself (process.title), so the client is known by its folder.
+      if (args.includes('src/main.ts')) found[folder] = environOf(pid);
+      else if (folder === 'client') found['client'] ??= environOf(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}

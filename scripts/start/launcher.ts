@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { freePort } from '@ticketing/devkit/free-port';
 import { READY_LINE } from '@ticketing/devkit/system/npm-start';
 import { ManagedProcess, startService } from '@ticketing/devkit/system/process';
+import { CLIENT_SETTINGS, pickEnv, settingsOf } from '@ticketing/devkit/system/process-env';
 import { repoRoot, SERVICES, type ServiceName } from '@ticketing/devkit/system/services';
 import { ensureClientBuild } from './client-build.js';
 import { createFrontDoor } from './front-door.js';
@@ -17,6 +18,8 @@ import { ensureDatabases, type DatabasesHandle } from './postgres.js';
 
 const dataDir = process.env.TICKETING_DATA_DIR ?? join(repoRoot, '.data');
 const port = Number(process.env.PORT ?? 3000);
+/** The front door's address: this machine only, unless HOST opens it (HOST=0.0.0.0: every interface). */
+const host = process.env.HOST || '127.0.0.1';
 const log = (line: string) => process.stdout.write(`${'ticketing'.padEnd(10)}| ${line}\n`);
 
 const running: ManagedProcess[] = [];
@@ -37,9 +40,13 @@ async function start(signal: AbortSignal) {
   signal.throwIfAborted();
 
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
+  const metricsPorts = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
+  // Each service gets the settings its configuration reads, and no other variable of this shell.
+  const settings = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await settingsOf(s)]))) as Record<ServiceName, string[]>;
   const services = SERVICES.map((service, i) =>
     startService(service, {
-      wiring: { port: ports[service], databaseUrl: databases!.urlFor(service), natsUrl: nats!.url, natsSeed: nats!.seeds?.[service], keys },
+      wiring: { port: ports[service], metricsPort: metricsPorts[service], databaseUrl: databases!.urlFor(service), natsUrl: nats!.url, natsSeed: nats!.seeds?.[service], keys },
+      inherit: settings[service],
       env: {
         NODE_ENV: process.env.NODE_ENV ?? 'development',
         // Every connection is a PostgreSQL process on this one machine: a few per service
@@ -61,7 +68,7 @@ async function start(signal: AbortSignal) {
     args: [clientServer],
     cwd: join(repoRoot, 'client'),
     env: {
-      ...process.env,
+      ...pickEnv(CLIENT_SETTINGS),
       NODE_ENV: 'production',
       NEXT_TELEMETRY_DISABLED: '1',
       PORT: String(clientPort),
@@ -70,7 +77,7 @@ async function start(signal: AbortSignal) {
       TICKETS_URL: base('tickets'),
       ORDERS_URL: base('orders'),
       PAYMENTS_URL: base('payments'),
-      // The event explorer at /events (NATS_STREAM and NATS_SUBJECT_PREFIX come with process.env).
+      // The event explorer at /events (NATS_STREAM and NATS_SUBJECT_PREFIX are CLIENT_SETTINGS).
       NATS_URL: nats!.url,
       // Its read-only identity: it reads the stream, never publishes.
       ...(nats!.seeds ? { NATS_NKEY_SEED: nats!.seeds.explorer } : {}),
@@ -86,7 +93,7 @@ async function start(signal: AbortSignal) {
   frontDoor = createFrontDoor({ ...ports, client: clientPort });
   await new Promise<void>((resolve, reject) => {
     frontDoor!.once('error', reject);
-    frontDoor!.listen(port, resolve);
+    frontDoor!.listen(port, host, resolve);
   });
   signal.throwIfAborted();
   for (const p of running) {
@@ -94,7 +101,8 @@ async function start(signal: AbortSignal) {
       if (!stopping.signal.aborted) log(`${p.name} stopped unexpectedly (exit ${code}); press Ctrl-C to stop the rest`);
     });
   }
-  log(`${READY_LINE} http://localhost:${port}  (Ctrl-C to stop)`);
+  const reach = host === '127.0.0.1' ? 'this machine only; HOST=0.0.0.0 opens it to the network' : `listening on ${host}`;
+  log(`${READY_LINE} http://localhost:${port}  (${reach}; Ctrl-C to stop)`);
 }
 
 const started = start(stopping.signal);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { pickEnv } from './process-env.js';
 import { serviceEnv, type ServiceWiring } from './service-env.js';
 import { repoRoot, type ServiceName } from './services.js';
 
@@ -155,18 +156,19 @@ export class ManagedProcess {
 
 /**
  * A service as production runs it (`src/main.ts` from its own folder), with the environment
- * serviceEnv() builds on top of ours; ready once `/readyz` answers 200.
+ * serviceEnv() builds, on top of only those of our variables that BASE_ENV and `inherit` name
+ * (never the whole of ours); ready once `/readyz` answers 200.
  */
 export function startService(
   service: ServiceName,
-  options: { wiring: ServiceWiring; env?: Record<string, string>; output: Output; ownGroup?: boolean },
+  options: { wiring: ServiceWiring; env?: Record<string, string>; inherit?: readonly string[]; output: Output; ownGroup?: boolean },
 ): ManagedProcess {
   return ManagedProcess.start({
     name: service,
     command: process.execPath,
     args: ['--conditions=source', '--import', 'tsx', 'src/main.ts'],
     cwd: join(repoRoot, service),
-    env: { ...process.env, ...serviceEnv(service, options.wiring, options.env) },
+    env: { ...pickEnv(options.inherit ?? []), ...serviceEnv(service, options.wiring, options.env) },
     output: options.output,
     ownGroup: options.ownGroup,
     ready: { url: `http://127.0.0.1:${options.wiring.port}/readyz` },
