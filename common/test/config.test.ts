@@ -27,6 +27,15 @@ describe('configuration', () => {
     expect(() => loadConfig(baseConfigSchema, { ...valid, DATABASE_POOL_SIZE: 'many' })).toThrow(/DATABASE_POOL_SIZE/);
   });
 
+  it('when NATS_NKEY_SEED is given, then only a user nkey seed is taken (a public key or an account seed is refused by name)', () => {
+    const seed = 'SUAIBDPBAUTWCWBKIO6XHQNINK5FWJW4OHLXC3HQ2KFE4PEJUA44CNHTC4';
+    expect(loadConfig(baseConfigSchema, { ...valid, NATS_NKEY_SEED: seed }).NATS_NKEY_SEED).toBe(seed);
+    expect(() => loadConfig(baseConfigSchema, { ...valid, NATS_NKEY_SEED: 'UD2TW4A6LZEYNOHERJLADWVVNUI62TWHWCZQUED54EAB4JQVXY67OSWL' })).toThrow(
+      /NATS_NKEY_SEED: must be a NATS user nkey seed/,
+    );
+    expect(() => loadConfig(baseConfigSchema, { ...valid, NATS_NKEY_SEED: `SA${seed.slice(2)}` })).toThrow(/NATS_NKEY_SEED/);
+  });
+
   it('when a variable is missing or bad, then loading fails with a message naming each one', () => {
     const attempt = () =>
       loadConfig(baseConfigSchema, { ...valid, PORT: 'eighty', DATABASE_URL: undefined, NATS_SUBJECT_PREFIX: 'no-dot' });

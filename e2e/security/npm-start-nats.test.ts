@@ -1,12 +1,16 @@
 /**
  * `npm start`'s own NATS (scripts/start/nats.ts, with no NATS_URL): it starts with users and
  * permissions, the keys kept in .data/nats-auth/ (mode 600) and the same on the next start,
- * each identity's seed signs in, and an anonymous client is refused.
+ * each identity's seed signs in, and an anonymous client is refused. `npm run dead-letters`
+ * finds the admin seed there by itself.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
+import { repoRoot } from '@ticketing/devkit/system/services';
 import { inboxPrefixOf } from '@ticketing/devkit/system/nats-auth';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureNats, type NatsHandle } from '../../scripts/start/nats.js';
@@ -49,5 +53,21 @@ describe("npm start's NATS", () => {
 
     const second = await start();
     expect(second.seeds).toEqual(first.seeds);
+
+    // The dead-letter tool, given only the address: it signs in as admin with the kept seed.
+    const admin = await connect({
+      servers: second.url,
+      inboxPrefix: inboxPrefixOf('admin'),
+      authenticator: nkeyAuthenticator(new TextEncoder().encode(second.seeds!.admin)),
+    });
+    await (await jetstreamManager(admin)).streams.add({ name: 'TICKETING', subjects: ['deadletter.>'] });
+    await admin.close();
+    const run = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'common/src/bin/dead-letters.ts', 'list'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, TICKETING_DATA_DIR: dataDir, NATS_URL: second.url, NATS_STREAM: 'TICKETING' },
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('no dead letters');
   });
 });

@@ -8,8 +8,11 @@
  *
  * In a service's image: `node /app/common/dist/bin/dead-letters.js list` (kubectl exec, or a
  * Job). It reads NATS_URL, NATS_STREAM, NATS_SUBJECT_PREFIX and NATS_TLS_CA as the services do,
- * and NATS_NKEY_SEED: the operator's (`admin`) seed, not a service's, which may not repair others' letters.
+ * and NATS_NKEY_SEED: the operator's (`admin`) seed, not a service's, which may not repair others'
+ * letters (beside `npm start`, the one it generated).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { busDefaults } from '@ticketing/contracts';
 import { pino } from 'pino';
@@ -47,7 +50,7 @@ async function main(argv: string[]) {
       subjectPrefix: process.env.NATS_SUBJECT_PREFIX ?? busDefaults.subjectPrefix,
       manageStream: false,
       // The operator's identity (`admin` in the server's users): it may read and repair every consumer's letters.
-      nkeySeed: process.env.NATS_NKEY_SEED || undefined,
+      nkeySeed: process.env.NATS_NKEY_SEED || npmStartAdminSeed(),
       tlsCaFile: process.env.NATS_TLS_CA || undefined,
       inboxPrefix: '_INBOX_admin',
     },
@@ -72,6 +75,17 @@ async function main(argv: string[]) {
   } finally {
     await bus.close();
   }
+}
+
+/**
+ * Beside `npm start` (run from the repository), its NATS's admin seed, which it keeps in
+ * `.data/nats-auth/` (or TICKETING_DATA_DIR's): so `npm run dead-letters` needs no setting.
+ * Nowhere else is there such a file; there NATS_NKEY_SEED names the seed.
+ */
+function npmStartAdminSeed(): string | undefined {
+  const file = join(process.env.TICKETING_DATA_DIR ?? join(process.cwd(), '.data'), 'nats-auth', 'nats-keys.json');
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, 'utf8')) as { admin?: { seed?: string } }).admin?.seed;
 }
 
 /** The dead letters named by sequence, or all of one consumer's; never "everything" by accident. */
