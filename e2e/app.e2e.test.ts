@@ -109,7 +109,7 @@ describe('buying a ticket in the browser', () => {
 
     const buyer = await newVisitor(browser, launcher.url, 375);
     await signUp(buyer, email('buyer'));
-    await buyer.getByRole('button', { name: 'Sign out' }).click();
+    await buyer.getByRole('button', { name: 'Sign out', exact: true }).click();
     await buyer.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
     await signIn(buyer, email('buyer'));
     const orderUrl = await purchase(buyer, ticketUrl);
@@ -193,11 +193,32 @@ describe('buying a ticket in the browser', () => {
   it('when a user signs out, then the header offers sign-in again and pages that need a user send them to it', async () => {
     const visitor = await newVisitor(browser, launcher.url);
     await signUp(visitor, email('leaver'));
-    await visitor.getByRole('button', { name: 'Sign out' }).click();
+    await visitor.getByRole('button', { name: 'Sign out', exact: true }).click();
     await visitor.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
     expect(await visitor.getByText(email('leaver')).count()).toBe(0);
     await visitor.goto('/orders');
     await visitor.waitForURL(/\/auth\/signin/);
+  });
+
+  it('when a user signs out everywhere on one device, then their session on another device is signed out within seconds too', async () => {
+    const phone = await newVisitor(browser, launcher.url, 375);
+    await signUp(phone, email('traveller'));
+    const laptop = await newVisitor(browser, launcher.url);
+    await signIn(laptop, email('traveller'));
+
+    await laptop.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await laptop.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
+
+    // The phone still holds its cookie; its session is refused (here by orders) once revoked.
+    await eventually(
+      async () => {
+        await phone.goto('/orders');
+        return /\/auth\/signin/.test(phone.url());
+      },
+      { what: "the phone's revoked session to be sent to sign in", timeoutMs: 10_000, intervalMs: 500 },
+    );
+    await phone.goto('/');
+    expect(await phone.getByText(email('traveller')).count()).toBe(0);
   });
 });
 
