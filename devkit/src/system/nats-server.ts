@@ -82,6 +82,8 @@ export interface NatsServerOptions {
   probeSeed?: string;
   /** Variables the configuration reads (`$NAME`), on top of this process's environment. */
   env?: Record<string, string>;
+  /** With TLS configured: the CA the readiness check trusts. */
+  probeTlsCaFile?: string;
 }
 
 /**
@@ -175,6 +177,7 @@ export class NatsServer {
           reconnect: false,
           timeout: 1000,
           ...(seed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)), inboxPrefix: inboxPrefixOf('admin') } : {}),
+          ...(this.options.probeTlsCaFile ? { tls: { caFile: this.options.probeTlsCaFile } } : {}),
         });
         try {
           await (await jetstreamManager(nc)).getAccountInfo();
