@@ -71,9 +71,11 @@ export class BenchSystem {
 
   /** A connection URL for one service's database on the embedded server. */
   databaseUrl(service: string): string {
-    // PostgreSQL writes its port on the fourth line of postmaster.pid.
+    // PostgreSQL writes its port on the fourth line of postmaster.pid; npm start keeps the
+    // password it generated beside the data (devkit's passwordFileOf).
     const pid = readFileSync(join(this.settings.dataDir, 'postgres', 'postmaster.pid'), 'utf8').split('\n');
-    return `postgres://postgres:postgres@127.0.0.1:${pid[3]}/ticketing_${service}`;
+    const password = readFileSync(join(this.settings.dataDir, 'postgres.password'), 'utf8').trim();
+    return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${pid[3]}/ticketing_${service}`;
   }
 
   /** Ctrl-C, and waits for every process of the tree (SIGKILL after the grace period). */
