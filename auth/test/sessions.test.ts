@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { outbox, REVOCATION_RECHECK_MS } from '@ticketing/common';
 import { eventually } from '@ticketing/testkit';
 import { eq } from 'drizzle-orm';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessions } from '../src/db/schema.js';
+import { sessionPruning } from '../src/sessions.js';
 import { anEmail, PASSWORD, sessionCookieOf, signIn, signUp, startAuth, type Auth } from './setup.js';
 
 let t: Auth;
@@ -47,6 +49,27 @@ describe('sessions are recorded', () => {
       expect(row.expiresAt.getTime()).toBe(decodeJwt(token).exp! * 1000);
       expect(row.revokedAt).toBeNull();
     }
+  });
+});
+
+describe('expired sessions are pruned', () => {
+  it("when auth's pruning runs, then sessions whose token has expired are deleted and live ones kept", async () => {
+    const user = await userWithSessions(1);
+    const expired = { id: randomUUID(), userId: user.id, expiresAt: new Date(Date.now() - 60_000) };
+    await t.service.database.db.insert(sessions).values(expired);
+
+    const worker = sessionPruning(t.service);
+    await worker.start();
+    try {
+      await eventually(async () => (await t.service.database.db.select().from(sessions).where(eq(sessions.id, expired.id))).length === 0, {
+        what: 'the expired session to be pruned',
+      });
+    } finally {
+      await worker.stop();
+    }
+
+    const left = await t.service.database.db.select().from(sessions).where(eq(sessions.userId, user.id));
+    expect(left.map((r) => r.id)).toEqual([jtiOf(user.tokens[0]!)]);
   });
 });
 
