@@ -73,6 +73,8 @@ describe('npm start on this machine only', () => {
     SECRET_FROM_SHELL: secret,
     // A setting only orders reads.
     EXPIRATION_WINDOW_SECONDS: '777',
+    // Not the tests' NATS: npm start runs a server of its own, whose environment is checked too.
+    NATS_URL: '',
   };
   let launcher: Launcher;
   beforeAll(async () => {
@@ -91,7 +93,7 @@ describe('npm start on this machine only', () => {
     expect(await accepts('127.0.0.2', launcher.port)).toBe(false);
   });
 
-  it('when each service, the client and PostgreSQL are looked at, then none sees the shell\'s secret, each service sees the settings it reads and no other\'s, and every port they listen on is on the loopback only', async () => {
+  it('when each service, the client, PostgreSQL and NATS are looked at, then none sees the shell\'s secret, each service sees the settings it reads and no other\'s, and every port they listen on is on the loopback only', async () => {
     const found = systemProcesses(launcher.pid);
     expect(Object.keys(found).sort()).toEqual(['auth', 'client', 'expiration', 'orders', 'payments', 'tickets']);
     // The shell's secret did reach npm start itself: the test would prove nothing otherwise.
@@ -113,10 +115,10 @@ describe('npm start on this machine only', () => {
       expect((await fetch(`http://127.0.0.1:${processEnv['PORT']}/metrics`)).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${processEnv['METRICS_PORT']}/metrics`)).status).toBe(200);
     }
-    // PostgreSQL too: the server and every backend it forks.
-    const postgres = descendants(launcher.pid).filter((pid) => commandOf(pid) === 'postgres');
-    expect(postgres.length).toBeGreaterThan(0);
-    for (const pid of postgres) expect({ pid, secret: environOf(pid)['SECRET_FROM_SHELL'] }).toEqual({ pid, secret: undefined });
+    // PostgreSQL (the server and every backend it forks) and NATS too.
+    const servers = descendants(launcher.pid).filter((pid) => ['postgres', 'nats-server'].includes(commandOf(pid) ?? ''));
+    expect(new Set(servers.map(commandOf))).toEqual(new Set(['postgres', 'nats-server']));
+    for (const pid of servers) expect({ pid, secret: environOf(pid)['SECRET_FROM_SHELL'] }).toEqual({ pid, secret: undefined });
     const clientPort = Number(found.client!['PORT']);
     expect(await accepts('127.0.0.1', clientPort)).toBe(true);
     expect(await accepts('127.0.0.2', clientPort)).toBe(false);

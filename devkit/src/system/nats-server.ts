@@ -5,6 +5,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import { freePort } from '../free-port.js';
 import { inboxPrefixOf } from './nats-auth.js';
+import { pickEnv } from './process-env.js';
 import { repoRoot } from './services.js';
 
 /**
@@ -80,7 +81,7 @@ export interface NatsServerOptions {
   configFile?: string;
   /** With users configured: the seed the readiness check signs in with (one that may call `$JS.API.INFO`). */
   probeSeed?: string;
-  /** Variables the configuration reads (`$NAME`), on top of this process's environment. */
+  /** Variables the configuration reads (`$NAME`): the server gets these and BASE_ENV's, not this process's whole environment. */
   env?: Record<string, string>;
   /** With TLS configured: the CA the readiness check trusts. */
   probeTlsCaFile?: string;
@@ -142,7 +143,7 @@ export class NatsServer {
     const out = openSync(logFile, 'a');
     const logStart = fstatSync(out).size;
     const config = this.options.configFile ? ['-c', this.options.configFile] : [];
-    const child = spawn(binary, [...config, '-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', storeDir], { stdio: ['ignore', out, out], env: { ...process.env, ...this.options.env } });
+    const child = spawn(binary, [...config, '-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', storeDir], { stdio: ['ignore', out, out], env: { ...pickEnv([]), ...this.options.env } });
     closeSync(out); // the server has its own copy
     this.child = child;
     try {
