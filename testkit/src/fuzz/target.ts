@@ -163,7 +163,8 @@ export async function startFuzzTarget(service: ServiceContext, app: Express, opt
     const answer = await sendRaw(port, bytes);
     const requestLine = bytes.subarray(0, Math.min(bytes.indexOf(0x0a) >>> 0, 200)).toString('latin1').trim();
     const [method = '', ...rest] = requestLine.split(' ');
-    const request = { method, url: rest.join(' ') };
+    // The target alone, without the version ("HTTP/1.1"), as a generated request's url would be.
+    const request = { method, url: rest.join(' ').replace(/ HTTP\/.*$/i, '') };
     // node may close a connection without a word when the bytes are not HTTP at all; anything it does say must keep the contract.
     await verify(parseResponses(answer).map((response) => ({ request, response })));
   };
