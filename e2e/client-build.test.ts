@@ -1,7 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { repoRoot } from '@ticketing/devkit/system/services';
 import { clientBuildIsFresh, EXPLORER_ROUTE } from '../scripts/start/client-build.js';
 
 /** `npm start` rebuilds the web client only when a source it compiles is newer than the build. */
@@ -50,5 +51,15 @@ describe('the client build of npm start', () => {
     const client = aBuiltClient();
     rmSync(join(client, '.next'), { recursive: true });
     expect(clientBuildIsFresh(client)).toBe(false);
+  });
+});
+
+describe('the client image', () => {
+  it('when its Dockerfile builds the client, then with EVENT_EXPLORER off, so the image has no explorer route (client-production-build.e2e.test.ts builds one so)', () => {
+    const builds = readFileSync(join(repoRoot, 'client', 'Dockerfile'), 'utf8')
+      .split('\n')
+      .filter((line) => /^RUN .*npm run build/.test(line));
+
+    expect(builds).toEqual(['RUN EVENT_EXPLORER=off npm run build -w @ticketing/client']);
   });
 });
