@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import { PeriodicWorker, tooManyRequests } from '@ticketing/common';
 import type { Request } from 'express';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
@@ -35,8 +36,15 @@ export interface AbuseLimits {
   admitSignin(address: string, email: string): Promise<SigninAdmission>;
 }
 
-/** The address limits count a request against: the client's, as TRUSTED_PROXIES lets Express see it. */
-export const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+/**
+ * The address limits count a request against: the client's, as TRUSTED_PROXIES lets Express
+ * see it. Express takes a forwarded entry as it is; one that is not an IP address (no proxy of
+ * ours writes such a thing) counts against the peer that sent it instead.
+ */
+export function clientAddress(req: Request): string {
+  const forwarded = req.ip;
+  return forwarded && isIP(forwarded) ? forwarded : (req.socket.remoteAddress ?? 'unknown');
+}
 
 /** Seconds until a refused limit lets requests through again, for Retry-After (at least 1). */
 const retryAfterOf = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000));

@@ -231,6 +231,15 @@ describe('the client address', () => {
     });
   });
 
+  it('when a trusted proxy forwards something that is not an address, then the peer is counted instead (never a 5xx)', async () => {
+    await withAuth({ SIGNUPS_PER_ADDRESS_PER_HOUR: '2' }, async (auth) => {
+      const statuses = [];
+      for (const from of ['x'.repeat(300), 'not-an-ip', '198.51.100.10, ' + 'y'.repeat(300)]) statuses.push((await signUpFrom(auth, from)).status);
+
+      expect(statuses).toEqual([201, 201, 429]);
+    });
+  });
+
   it('when TRUSTED_PROXIES is not a list Express understands, then start-up fails naming it', () => {
     expect(() => loadConfig(configSchema, { ...baseEnv, TRUSTED_PROXIES: '10.0.0.0/99' })).toThrow(/TRUSTED_PROXIES: /);
   });
