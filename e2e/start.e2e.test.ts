@@ -124,15 +124,18 @@ describe('npm start on this machine only', () => {
     expect(await accepts('127.0.0.2', clientPort)).toBe(false);
   });
 
-  it('when its PostgreSQL is asked with postgres/postgres, then it refuses; the generated password, kept in .data (mode 600), opens it', async () => {
+  it('when its PostgreSQL is asked with postgres/postgres, then it refuses; the generated password, kept in .data (mode 600), opens it; each service has a role of its own, which cannot reach another\'s database', async () => {
     const passwordFile = join(open, 'data', 'postgres.password');
     expect(statSync(passwordFile).mode & 0o777).toBe(0o600);
     const password = readFileSync(passwordFile, 'utf8').trim();
     expect(password).toMatch(/^[0-9a-f]{48}$/);
     const databaseUrl = new URL(systemProcesses(launcher.pid).tickets!['DATABASE_URL']!);
-    expect(decodeURIComponent(databaseUrl.password)).toBe(password);
-    const signIn = async (secretTried: string) => {
+    expect(databaseUrl.username).toBe('ticketing_tickets');
+    expect(decodeURIComponent(databaseUrl.password)).not.toBe(password);
+    const signIn = async (secretTried: string, user = 'postgres', database = 'postgres') => {
       const url = new URL(databaseUrl);
+      url.username = user;
+      url.pathname = `/${database}`;
       url.password = secretTried;
       const client = new pg.Client({ connectionString: url.toString() });
       try {
@@ -146,6 +149,9 @@ describe('npm start on this machine only', () => {
     };
     expect(await signIn('postgres')).toBe('28P01');
     expect(await signIn(password)).toBe('connected');
+    const own = decodeURIComponent(databaseUrl.password);
+    expect(await signIn(own, 'ticketing_tickets', 'ticketing_tickets')).toBe('connected');
+    expect(await signIn(own, 'ticketing_tickets', 'ticketing_orders')).toBe('42501');
   });
 });
 

@@ -1,11 +1,12 @@
 import { join } from 'node:path';
-import { startEmbeddedPostgres } from '@ticketing/devkit';
+import { ownDatabase, startEmbeddedPostgres } from '@ticketing/devkit';
 import { BASE_ENV } from '@ticketing/devkit/system/process-env';
 import pg from 'pg';
 
 /**
  * PostgreSQL for `npm start`: DATABASE_URL's server, or an embedded server with its data
- * under `.data/postgres`. Each service gets its own database, `ticketing_<service>`.
+ * under `.data/postgres`. Each service gets its own database, `ticketing_<service>` (on the
+ * embedded server with a login role of the same name, its owner).
  */
 export interface DatabasesHandle {
   urlFor(service: string): string;
@@ -17,22 +18,30 @@ export async function ensureDatabases(
   services: readonly string[],
   log: (line: string) => void,
 ): Promise<DatabasesHandle> {
-  let serverUrl = process.env.DATABASE_URL;
-  let stop = async () => {};
-  if (serverUrl) {
+  const given = process.env.DATABASE_URL;
+  if (given) {
     log('using the PostgreSQL server in DATABASE_URL');
-  } else {
-    const dir = join(dataDir, 'postgres');
-    log(`starting embedded PostgreSQL (data: ${dir})`);
-    const server = await withBaseEnvOnly(() => startEmbeddedPostgres({ dir, persistent: true }));
-    serverUrl = server.adminUrl;
-    stop = server.stop;
+    await createMissing(given, services);
+    const urlFor = (service: string) => Object.assign(new URL(given), { pathname: `/ticketing_${service}` }).toString();
+    return { urlFor, stop: async () => {} };
   }
-  const urlFor = (service: string) => {
-    const url = new URL(serverUrl!);
-    url.pathname = `/ticketing_${service}`;
-    return url.toString();
-  };
+  const dir = join(dataDir, 'postgres');
+  log(`starting embedded PostgreSQL (data: ${dir})`);
+  const server = await withBaseEnvOnly(() => startEmbeddedPostgres({ dir, persistent: true }));
+  try {
+    // On our own server each service signs in as a role of its own, which owns its database
+    // and may not connect to any other; the superuser's password stays in this process.
+    const urls = new Map<string, string>();
+    for (const service of services) urls.set(service, await ownDatabase(server.adminUrl, `ticketing_${service}`));
+    return { urlFor: (service) => urls.get(service)!, stop: server.stop };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/** On a server of DATABASE_URL's, the databases are made as that URL's user, who then owns them. */
+async function createMissing(serverUrl: string, services: readonly string[]): Promise<void> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   try {
@@ -44,7 +53,6 @@ export async function ensureDatabases(
   } finally {
     await admin.end();
   }
-  return { urlFor, stop };
 }
 
 /**
