@@ -2,7 +2,8 @@
  * The client's hot reload under `skaffold dev`: Next's dev server serves its dev resources
  * only to the origins it allows, and the front door must pass the WebSocket upgrade of
  * /_next/webpack-hmr through. The second runs the real nginx.conf in Debian's nginx, in front
- * of a small upgrade-answering server standing in for `next dev`.
+ * of a small upgrade-answering server standing in for `next dev`, and checks that it tells the
+ * services the host a browser asked for.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -107,6 +108,24 @@ describe('the front door and WebSocket upgrades', () => {
   it('when a hot-reload WebSocket comes through the front door, then nginx passes the upgrade through and the socket carries data both ways', async () => {
     const port = await frontDoor(read('infra/k8s/components/front-door/nginx.conf'), await upgradeServer());
     expect(await tryUpgrade(port)).toEqual({ status: 'HTTP/1.1 101 Switching Protocols', echoed: 'ping' });
+  });
+
+  it('when a browser writes through the front door, then the service is told the host with its port, which the page\'s Origin names', async () => {
+    let seen: Record<string, string | string[] | undefined> = {};
+    const upstream = createServer((req, res) => {
+      seen = req.headers;
+      res.end('{}');
+    });
+    const upstreamPort = await freePort();
+    await new Promise<void>((resolve) => upstream.listen(upstreamPort, '127.0.0.1', resolve));
+    servers.push(upstream);
+    const port = await frontDoor(read('infra/k8s/components/front-door/nginx.conf'), upstreamPort);
+
+    await fetch(`http://127.0.0.1:${port}/api/orders`, { method: 'POST', headers: { origin: `http://127.0.0.1:${port}` } });
+
+    // nginx's Host is the name alone; X-Forwarded-Host keeps the port the page was served from.
+    expect(seen['x-forwarded-host']).toBe(`127.0.0.1:${port}`);
+    expect(seen.origin).toBe(`http://127.0.0.1:${port}`);
   });
 
   it('when the front door drops the Upgrade headers (as it once did), then the upgrade does not happen', async () => {
