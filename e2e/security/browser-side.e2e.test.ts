@@ -263,15 +263,7 @@ describe('the event explorer under npm start', () => {
       expect(await third.json()).toEqual({ errors: [{ message: 'The event explorer already has 2 streams open; try again shortly' }] });
 
       first.close();
-      const again = await eventually(
-        async () => {
-          const res = await fetch(`${launcher.url}/api/events/stream`);
-          if (res.status === 200) return res;
-          await res.body?.cancel();
-          return undefined;
-        },
-        { what: 'a place among the streams', timeoutMs: 10_000 },
-      );
+      const again = await admittedFeed();
       await again.body!.cancel();
     } finally {
       first.close();
@@ -280,9 +272,8 @@ describe('the event explorer under npm start', () => {
   });
 
   it(`when a stream has been open ${STREAM_SECONDS} s, then the server ends it (the page's EventSource reconnects)`, async () => {
+    const feed = await admittedFeed(); // once the streams of the test before have let go of their places
     const opened = Date.now();
-    const feed = await fetch(`${launcher.url}/api/events/stream`);
-    expect(feed.status).toBe(200);
     const reader = feed.body!.getReader();
     while (!(await reader.read()).done);
 
@@ -303,11 +294,23 @@ async function signUpIn(page: Page, email: string) {
 
 /** An open feed, its first bytes read. */
 async function openFeed() {
-  const abort = new AbortController();
-  const res = await fetch(`${launcher.url}/api/events/stream`, { signal: abort.signal });
-  expect(res.status).toBe(200);
-  await res.body!.getReader().read();
-  return { close: () => abort.abort() };
+  const res = await admittedFeed();
+  const reader = res.body!.getReader();
+  await reader.read();
+  return { close: () => void reader.cancel() };
+}
+
+/** A feed the server admits, asked for again while every place is taken. */
+function admittedFeed(): Promise<Response> {
+  return eventually(
+    async () => {
+      const res = await fetch(`${launcher.url}/api/events/stream`);
+      if (res.status === 200) return res;
+      await res.body?.cancel();
+      return undefined;
+    },
+    { what: 'a place among the streams', timeoutMs: 10_000 },
+  );
 }
 
 /** The feed's events up to "caught-up", and its whole text. */
