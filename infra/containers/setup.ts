@@ -4,6 +4,7 @@
  * whole system started from the rendered dev overlay with the production images. The tests
  * get what they need to reach it through `inject`.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -21,6 +22,8 @@ declare module 'vitest' {
     specs: ContainerSpec[];
     images: BuiltImage[];
     frontDoor: string;
+    /** NATS's admin seed (the operator's, for the dead-letter command), from the generated dev secrets. */
+    natsAdminSeed: string;
   }
 }
 
@@ -38,6 +41,7 @@ export default async function setup(project: TestProject) {
 
   const workspace = new Workspace();
   const objects = workspace.overlay('dev');
+  const natsAdminSeed = readFileSync(join(workspace.devSecrets, 'admin-nats.env'), 'utf8').trim().replace(/^NATS_NKEY_SEED=/, '');
   const specs = containerSpecs(objects, join(workspace.root, 'files')).map((s) =>
     // The dev overlay lifts the read-only root only for skaffold's file sync into dev images;
     // the production images run read-only, as the base and prod overlay say.
@@ -76,6 +80,7 @@ export default async function setup(project: TestProject) {
   project.provide('prefix', prefix);
   project.provide('specs', specs);
   project.provide('images', images);
+  project.provide('natsAdminSeed', natsAdminSeed);
   project.provide('frontDoor', `http://127.0.0.1:${await system.hostPort('front-door', Object.values(frontDoor.ports)[0]!)}`);
   return teardown;
 }

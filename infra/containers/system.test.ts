@@ -77,12 +77,16 @@ describe('the system in containers', () => {
     expect(await page.text()).toContain('<html');
   });
 
-  it("when an operator runs the dead-letter command inside each service's container, then it reads the system's stream (and, after a clean purchase, finds nothing to replay)", async () => {
+  it("when an operator runs the dead-letter command inside each service's container with NATS's admin seed, then it reads the system's stream (and, after a clean purchase, finds nothing to replay); with the service's own seed, NATS refuses it", async () => {
+    const admin = ['-e', `NATS_NKEY_SEED=${inject('natsAdminSeed')}`];
     for (const workload of ['auth', 'tickets', 'orders', 'expiration', 'payments']) {
-      const run = await engine.try('exec', system.containerName(workload), 'node', '/app/common/dist/bin/dead-letters.js', 'list', '--json');
+      const run = await engine.try('exec', ...admin, system.containerName(workload), 'node', '/app/common/dist/bin/dead-letters.js', 'list', '--json');
       expect({ workload, code: run.code, stderr: run.stderr, letters: run.stdout.trim() }).toEqual({ workload, code: 0, stderr: '', letters: '[]' });
     }
-    const refused = await engine.try('exec', system.containerName('tickets'), 'node', '/app/common/dist/bin/dead-letters.js', 'replay');
+    const ownSeed = await engine.try('exec', system.containerName('tickets'), 'node', '/app/common/dist/bin/dead-letters.js', 'list');
+    expect(ownSeed.code).not.toBe(0);
+    expect(ownSeed.stderr).toMatch(/permission/i);
+    const refused = await engine.try('exec', ...admin, system.containerName('tickets'), 'node', '/app/common/dist/bin/dead-letters.js', 'replay');
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('name the dead letters');
   });
