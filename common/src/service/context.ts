@@ -68,10 +68,10 @@ export async function createServiceContext<C extends BaseConfig>(
         subjectPrefix: config.NATS_SUBJECT_PREFIX,
         maxBytes: config.NATS_STREAM_MAX_BYTES,
         startupWaitMs: config.STARTUP_WAIT_SECONDS * 1000,
-      },
-      logger,
         nkeySeed: config.NATS_NKEY_SEED,
         tlsCaFile: config.NATS_TLS_CA,
+      },
+      logger,
     );
   } catch (err) {
     await database.close();
