@@ -426,7 +426,7 @@ describe("each service's configuration", () => {
       const prodEnv = envValues(prod, container(prod, s));
       const secretOnly = Object.fromEntries(Object.entries(devEnv).filter(([k]) => !(k in prodEnv) && /KEY|URL/.test(k)));
       // The stripe Secret the operator creates (dev has none: it runs the sandbox).
-      const stripe = s === 'payments' ? { STRIPE_SECRET_KEY: 'sk_live_example' } : {};
+      const stripe: Record<string, string> = s === 'payments' ? { STRIPE_SECRET_KEY: 'sk_live_example' } : {};
       expect(await configProblems(s, { ...secretOnly, ...stripe, ...prodEnv })).toEqual([]);
       expect(prodEnv['NODE_ENV']).toBe('production');
     }
