@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,12 +8,12 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { freePort } from '@ticketing/devkit/free-port';
 import { eventually, NATS_URL } from '@ticketing/testkit';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, vi } from 'vitest';
 
 // A browser, a production client and five services share two cores: give each step room.
 vi.setConfig({ testTimeout: 90_000 });
-import { launchBrowser, newVisitor, screenshot } from './browser.js';
+import { newVisitor, screenshot, useAppInBrowser } from './browser.js';
 import { Launcher, processesMentioning } from './launcher.js';
 
 /**
@@ -35,21 +35,8 @@ const env = {
 const password = 'correct horse battery';
 const email = (who: string) => `${who}-${run}@example.com`;
 
-let launcher: Launcher;
-let browser: Browser;
-beforeAll(async () => {
-  // The first start on a fresh clone builds the client (next build).
-  launcher = await Launcher.start({ dataDir, env, name: `app-${run}` });
-  browser = await launchBrowser();
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  if (launcher) await launcher.interrupt().catch(() => {});
-  const nc = await connect({ servers: NATS_URL });
-  await (await jetstreamManager(nc)).streams.delete(env.NATS_STREAM).catch(() => false);
-  await nc.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const started = { dataDir, env, name: `app-${run}` };
+const app = useAppInBrowser(started);
 
 async function signUp(page: Page, address: string) {
   await page.goto('/auth/signup');
@@ -97,7 +84,7 @@ async function purchase(page: Page, ticketUrl: string) {
 describe('buying a ticket in the browser', () => {
   it('when a seller sells and a buyer buys and pays, then the order is complete and the ticket leaves the list', async () => {
     const title = `Concert ${run}`;
-    const seller = await newVisitor(browser, launcher.url);
+    const seller = await newVisitor(app.browser, app.launcher.url);
     await seller.goto('/');
     await screenshot(seller, 'home-signed-out');
     await signUp(seller, email('seller'));
@@ -107,7 +94,7 @@ describe('buying a ticket in the browser', () => {
     await seller.getByRole('link', { name: new RegExp(title) }).waitFor();
     await screenshot(seller, 'home-with-tickets');
 
-    const buyer = await newVisitor(browser, launcher.url, 375);
+    const buyer = await newVisitor(app.browser, app.launcher.url, 375);
     await signUp(buyer, email('buyer'));
     await buyer.getByRole('button', { name: 'Sign out', exact: true }).click();
     await buyer.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
@@ -136,10 +123,10 @@ describe('buying a ticket in the browser', () => {
   });
 
   it('when the card is declined, then the error shows and the order can still be paid', async () => {
-    const seller = await newVisitor(browser, launcher.url);
+    const seller = await newVisitor(app.browser, app.launcher.url);
     await signUp(seller, email('seller2'));
     const ticketUrl = await sell(seller, `Play ${run}`, '15');
-    const buyer = await newVisitor(browser, launcher.url);
+    const buyer = await newVisitor(app.browser, app.launcher.url);
     await signUp(buyer, email('buyer2'));
     await purchase(buyer, ticketUrl);
 
@@ -155,10 +142,10 @@ describe('buying a ticket in the browser', () => {
   });
 
   it('when the reservation window passes unpaid, then the order shows as expired and the ticket is for sale again', async () => {
-    const seller = await newVisitor(browser, launcher.url);
+    const seller = await newVisitor(app.browser, app.launcher.url);
     await signUp(seller, email('seller3'));
     const ticketUrl = await sell(seller, `Match ${run}`, '9.99');
-    const buyer = await newVisitor(browser, launcher.url);
+    const buyer = await newVisitor(app.browser, app.launcher.url);
     await signUp(buyer, email('buyer3'));
     await purchase(buyer, ticketUrl);
 
@@ -171,7 +158,7 @@ describe('buying a ticket in the browser', () => {
   }, 120_000);
 
   it('when forms are filled in wrongly, then the API’s messages appear next to the fields', async () => {
-    const visitor = await newVisitor(browser, launcher.url);
+    const visitor = await newVisitor(app.browser, app.launcher.url);
     await visitor.goto('/auth/signup');
     await visitor.getByLabel('Email').fill('not-an-email');
     await visitor.getByLabel('Password').fill('short');
@@ -191,7 +178,7 @@ describe('buying a ticket in the browser', () => {
   });
 
   it('when a user signs out, then the header offers sign-in again and pages that need a user send them to it', async () => {
-    const visitor = await newVisitor(browser, launcher.url);
+    const visitor = await newVisitor(app.browser, app.launcher.url);
     await signUp(visitor, email('leaver'));
     await visitor.getByRole('button', { name: 'Sign out', exact: true }).click();
     await visitor.getByRole('link', { name: 'Sign in', exact: true }).waitFor();
@@ -201,9 +188,9 @@ describe('buying a ticket in the browser', () => {
   });
 
   it('when a user signs out everywhere on one device, then their session on another device is signed out within seconds too', async () => {
-    const phone = await newVisitor(browser, launcher.url, 375);
+    const phone = await newVisitor(app.browser, app.launcher.url, 375);
     await signUp(phone, email('traveller'));
-    const laptop = await newVisitor(browser, launcher.url);
+    const laptop = await newVisitor(app.browser, app.launcher.url);
     await signIn(laptop, email('traveller'));
 
     await laptop.getByRole('button', { name: 'Sign out everywhere' }).click();
@@ -225,7 +212,7 @@ describe('buying a ticket in the browser', () => {
 describe('npm start itself', () => {
   it('when Ctrl-C is pressed with an explorer stream open, then the server ends the stream, npm exits within seconds and only once everything has stopped, and the next start finds the data it left', async () => {
     // An event explorer page's feed, through the front door; its first bytes show it is open.
-    const feed = await fetch(`${launcher.url}/api/events/stream`);
+    const feed = await fetch(`${app.launcher.url}/api/events/stream`);
     const reader = feed.body!.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toContain('retry:');
     const feedEnd = (async () => {
@@ -234,16 +221,16 @@ describe('npm start itself', () => {
     })().catch((err: unknown) => `cut off: ${String(err)}`);
 
     const pressed = Date.now();
-    await launcher.interrupt();
+    await app.launcher.interrupt();
     const stopMs = Date.now() - pressed;
     // Every process it started (services, client, PostgreSQL) is gone when npm exits, not after.
     expect(processesMentioning(dataDir)).toEqual([]);
     expect(stopMs).toBeLessThan(8000);
     await expect(feedEnd).resolves.toBe('ended by the server');
-    expect(readFileSync(launcher.logFile, 'utf8')).toContain('ticketing | stopped');
+    expect(readFileSync(app.launcher.logFile, 'utf8')).toContain('ticketing | stopped');
 
-    launcher = await Launcher.start({ dataDir, env, name: `app-${run}-again` });
-    const page = await newVisitor(browser, launcher.url);
+    app.launcher = await Launcher.start({ dataDir, env, name: `app-${run}-again` });
+    const page = await newVisitor(app.browser, app.launcher.url);
     await signIn(page, email('seller'));
     await page.goto('/orders');
     await page.getByRole('heading', { name: 'My orders' }).waitFor();
@@ -284,12 +271,12 @@ describe('the event explorer (/events)', () => {
   ];
 
   it('when a ticket is bought and paid, then the open timeline shows its order.created, ticket.updated, payment.created and order.completed live, in order, each marked with the services that handled it', async () => {
-    const seller = await newVisitor(browser, launcher.url);
+    const seller = await newVisitor(app.browser, app.launcher.url);
     await signUp(seller, email('seller6'));
     const ticketUrl = await sell(seller, `Ballet ${run}`, '31.25');
 
     // A learner opens the explorer from the header before anyone buys, and never reloads it.
-    const learner = await newVisitor(browser, launcher.url);
+    const learner = await newVisitor(app.browser, app.launcher.url);
     await learner.goto('/');
     await learner.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Events' }).click();
     await learner.waitForURL('**/events');
@@ -297,7 +284,7 @@ describe('the event explorer (/events)', () => {
     await learner.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     await learner.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
 
-    const buyer = await newVisitor(browser, launcher.url);
+    const buyer = await newVisitor(app.browser, app.launcher.url);
     await signUp(buyer, email('buyer6'));
     const orderUrl = await purchase(buyer, ticketUrl);
     const orderId = orderUrl.split('/').pop()!;
@@ -326,7 +313,7 @@ describe('the event explorer (/events)', () => {
     await screenshot(learner, 'events-purchase');
 
     // The same view from its URL: replayed from the stream's history, on a phone.
-    const phone = await newVisitor(browser, launcher.url, 375);
+    const phone = await newVisitor(app.browser, app.launcher.url, 375);
     await phone.goto(`/events?q=${orderId}&order=oldest`);
     await eventually(async () => (await timeline(phone)).length === purchaseFlow.length, { what: 'the history to load' });
     expect((await timeline(phone)).map(({ subject, handledBy }) => ({ subject, handledBy }))).toEqual(purchaseFlow);
@@ -349,7 +336,7 @@ describe('the event explorer (/events)', () => {
       };
       const before = await readers();
       const page = new AbortController();
-      const feed = await fetch(`${launcher.url}/api/events/stream`, { signal: page.signal });
+      const feed = await fetch(`${app.launcher.url}/api/events/stream`, { signal: page.signal });
       await feed.body!.getReader().read();
       const ours = await eventually(async () => (await readers()).find((name) => !before.includes(name)), { what: 'the feed’s reader' });
 

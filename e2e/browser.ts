@@ -1,7 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { NATS_URL } from '@ticketing/testkit';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { Launcher, type StartOptions } from './launcher.js';
 
 /** Debian's Chromium, driven by playwright-core: no browser download. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -30,3 +35,30 @@ export async function newVisitor(browser: Browser, baseURL: string, width = 1280
 
 export const screenshot = (page: Page, name: string) =>
   page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
+
+/** `npm start` (in options.dataDir) and a Chromium, as a browser test file uses them. */
+export interface AppInBrowser {
+  launcher: Launcher;
+  browser: Browser;
+}
+
+/**
+ * Starts both before the file's tests (the first start on a fresh clone builds the client, so
+ * it may take minutes) and after them stops both and removes the run's stream and data.
+ */
+export function useAppInBrowser(options: StartOptions & { env: { NATS_STREAM: string } }): AppInBrowser {
+  const app = {} as AppInBrowser;
+  beforeAll(async () => {
+    app.launcher = await Launcher.start(options);
+    app.browser = await launchBrowser();
+  }, 300_000);
+  afterAll(async () => {
+    await app.browser?.close();
+    if (app.launcher) await app.launcher.interrupt().catch(() => {});
+    const nc = await connect({ servers: NATS_URL });
+    await (await jetstreamManager(nc)).streams.delete(options.env.NATS_STREAM).catch(() => false);
+    await nc.close();
+    rmSync(options.dataDir, { recursive: true, force: true });
+  });
+  return app;
+}

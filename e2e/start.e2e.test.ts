@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { descendants } from '@ticketing/devkit/system/process-tree';
-import { NATS_URL } from '@ticketing/testkit';
+import { acceptsConnection, NATS_URL } from '@ticketing/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Launcher, processesMentioning } from './launcher.js';
@@ -90,7 +89,7 @@ describe('npm start on this machine only', () => {
 
   it('when it has started, then the front door answers on 127.0.0.1 and not on another address of this machine', async () => {
     expect((await fetch(`http://127.0.0.1:${launcher.port}/api/users/currentuser`)).status).toBe(200);
-    expect(await accepts('127.0.0.2', launcher.port)).toBe(false);
+    expect(await acceptsConnection('127.0.0.2', launcher.port)).toBe(false);
   });
 
   it('when each service, the client, PostgreSQL and NATS are looked at, then none sees the shell\'s secret, each service sees the settings it reads and no other\'s, and every port they listen on is on the loopback only', async () => {
@@ -109,8 +108,8 @@ describe('npm start on this machine only', () => {
       const processEnv = found[service]!;
       expect(processEnv['HOST']).toBe('127.0.0.1');
       for (const port of [Number(processEnv['PORT']), Number(processEnv['METRICS_PORT'])]) {
-        expect({ service, port, open: await accepts('127.0.0.1', port) }).toEqual({ service, port, open: true });
-        expect({ service, port, open: await accepts('127.0.0.2', port) }).toEqual({ service, port, open: false });
+        expect({ service, port, open: await acceptsConnection('127.0.0.1', port) }).toEqual({ service, port, open: true });
+        expect({ service, port, open: await acceptsConnection('127.0.0.2', port) }).toEqual({ service, port, open: false });
       }
       expect((await fetch(`http://127.0.0.1:${processEnv['PORT']}/metrics`)).status).toBe(404);
       expect((await fetch(`http://127.0.0.1:${processEnv['METRICS_PORT']}/metrics`)).status).toBe(200);
@@ -120,8 +119,8 @@ describe('npm start on this machine only', () => {
     expect(new Set(servers.map(commandOf))).toEqual(new Set(['postgres', 'nats-server']));
     for (const pid of servers) expect({ pid, secret: environOf(pid)['SECRET_FROM_SHELL'] }).toEqual({ pid, secret: undefined });
     const clientPort = Number(found.client!['PORT']);
-    expect(await accepts('127.0.0.1', clientPort)).toBe(true);
-    expect(await accepts('127.0.0.2', clientPort)).toBe(false);
+    expect(await acceptsConnection('127.0.0.1', clientPort)).toBe(true);
+    expect(await acceptsConnection('127.0.0.2', clientPort)).toBe(false);
   });
 
   it('when its PostgreSQL is asked with postgres/postgres, then it refuses; the generated password, kept in .data (mode 600), opens it; each service has a role of its own, which cannot reach another\'s database', async () => {
@@ -155,19 +154,6 @@ describe('npm start on this machine only', () => {
   });
 });
 
-/** Whether a TCP connection to host:port is accepted. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 /** The program's name, as the kernel knows it. */
 function commandOf(pid: number): string | undefined {

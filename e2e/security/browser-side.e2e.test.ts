@@ -9,19 +9,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { at } from '@ticketing/testkit/api-user';
-import { eventually, NATS_URL } from '@ticketing/testkit';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { launchBrowser, newVisitor } from '../browser.js';
+import { eventually } from '@ticketing/testkit';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, vi } from 'vitest';
+import { newVisitor, useAppInBrowser } from '../browser.js';
 import { ApiUser } from '../client.js';
 import { orderTicket, payOrder, sellTicket } from '../flows.js';
-import { Launcher } from '../launcher.js';
 
 vi.setConfig({ testTimeout: 90_000 });
 
@@ -42,26 +39,13 @@ const networkAddress = Object.values(networkInterfaces())
   .flat()
   .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 
-let launcher: Launcher;
-let browser: Browser;
-beforeAll(async () => {
-  launcher = await Launcher.start({ dataDir, env, name: `browser-side-${run}` });
-  browser = await launchBrowser();
-}, 300_000);
-afterAll(async () => {
-  await browser?.close();
-  if (launcher) await launcher.interrupt().catch(() => {});
-  const nc = await connect({ servers: NATS_URL });
-  await (await jetstreamManager(nc)).streams.delete(env.NATS_STREAM).catch(() => false);
-  await nc.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+const app = useAppInBrowser({ dataDir, env, name: `browser-side-${run}` });
 
 const isPaymentPage = (path: string) => path.startsWith('/orders/');
 
 /** A signed-up user and a ticket of theirs on sale, through the API. */
 async function aSellerWithATicket() {
-  const seller = await ApiUser.signUp(at(launcher.url));
+  const seller = await ApiUser.signUp(at(app.launcher.url));
   return { seller, ticket: await sellTicket(seller, `Recital ${run}`, 12) };
 }
 
@@ -82,9 +66,9 @@ function violationsOf(page: Page): string[] {
 describe('the headers of every page', () => {
   it('when any page is asked for, then it has a nonce-based CSP that forbids framing, a same-origin Referrer-Policy and nosniff; Stripe only on the order page', async () => {
     const { ticket } = await aSellerWithATicket();
-    const buyer = await ApiUser.signUp(at(launcher.url));
+    const buyer = await ApiUser.signUp(at(app.launcher.url));
     const order = (await orderTicket(buyer, ticket.id)).body as { id: string };
-    const signedIn = await fetch(`${launcher.url}/api/users/signin`, {
+    const signedIn = await fetch(`${app.launcher.url}/api/users/signin`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: buyer.email, password: buyer.password }),
@@ -94,7 +78,7 @@ describe('the headers of every page', () => {
     const pages = ['/', '/auth/signin', '/auth/signup', '/tickets/new', `/tickets/${ticket.id}`, '/tickets/mine', '/orders', `/orders/${order.id}`, '/events', '/nowhere'];
     const nonces = new Set<string>();
     for (const path of pages) {
-      const res = await fetch(`${launcher.url}${path}`, { headers: { cookie }, redirect: 'manual' });
+      const res = await fetch(`${app.launcher.url}${path}`, { headers: { cookie }, redirect: 'manual' });
       const html = await res.text();
       const csp = directives(res.headers.get('content-security-policy'));
       const nonce = /'nonce-([^']+)'/.exec(csp['script-src']?.join(' ') ?? '')?.[1];
@@ -126,8 +110,8 @@ describe('the headers of every page', () => {
 
 describe('the pages under their policy', () => {
   it('when a user signs up, sells, buys, pays in the sandbox and opens their orders and the explorer, then every page works and none reports a CSP violation', async () => {
-    const seller = await newVisitor(browser, launcher.url);
-    const buyer = await newVisitor(browser, launcher.url);
+    const seller = await newVisitor(app.browser, app.launcher.url);
+    const buyer = await newVisitor(app.browser, app.launcher.url);
     const violations = [...[seller, buyer].map(violationsOf)];
 
     await signUpIn(seller, `seller-${run}@example.com`);
@@ -167,8 +151,8 @@ describe('signing in with a next page', () => {
   it.each(['/%09/evil.example', '//evil.example', '/%5Cevil.example', 'https://evil.example'])(
     'when the sign-in link says next=%s, then the user lands on this site',
     async (next) => {
-      const user = await ApiUser.signUp(at(launcher.url));
-      const page = await newVisitor(browser, launcher.url);
+      const user = await ApiUser.signUp(at(app.launcher.url));
+      const page = await newVisitor(app.browser, app.launcher.url);
 
       await page.goto(`/auth/signin?next=${next}`);
       await page.getByLabel('Email').fill(user.email);
@@ -176,7 +160,7 @@ describe('signing in with a next page', () => {
       await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page.getByText(user.email).waitFor();
 
-      expect(new URL(page.url()).origin).toBe(launcher.url);
+      expect(new URL(page.url()).origin).toBe(app.launcher.url);
       await page.close();
     },
   );
@@ -184,8 +168,8 @@ describe('signing in with a next page', () => {
 
 describe('a page of another site', () => {
   it('when it submits a form that signs the user out, then 403 and the user stays signed in', async () => {
-    const user = await ApiUser.signUp(at(launcher.url));
-    const page = await newVisitor(browser, launcher.url);
+    const user = await ApiUser.signUp(at(app.launcher.url));
+    const page = await newVisitor(app.browser, app.launcher.url);
     await page.goto('/auth/signin');
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
@@ -194,7 +178,7 @@ describe('a page of another site', () => {
     // Another site: 127.0.0.1 is not localhost, on a port of its own.
     const evil = http.createServer((_req, res) => {
       res.setHeader('content-type', 'text/html');
-      res.end(`<form method="post" action="${launcher.url}/api/users/signout"></form><script>document.forms[0].submit()</script>`);
+      res.end(`<form method="post" action="${app.launcher.url}/api/users/signout"></form><script>document.forms[0].submit()</script>`);
     });
     await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
     try {
@@ -215,7 +199,7 @@ describe('a page of another site', () => {
 describe('the event explorer under npm start', () => {
   it('when it is asked for from this machine’s network address, then 403; from loopback, it is served', async () => {
     if (!networkAddress) throw new Error('this test needs a network interface besides loopback');
-    const port = new URL(launcher.url).port;
+    const port = new URL(app.launcher.url).port;
 
     for (const path of ['/events', '/api/events/stream']) {
       const res = await fetch(`http://${networkAddress}:${port}${path}`);
@@ -231,7 +215,7 @@ describe('the event explorer under npm start', () => {
 
   it('when a payment is on the bus, then the feed shows the payment.created without its payment id or charge id', async () => {
     const { ticket } = await aSellerWithATicket();
-    const buyer = await ApiUser.signUp(at(launcher.url));
+    const buyer = await ApiUser.signUp(at(app.launcher.url));
     const order = (await orderTicket(buyer, ticket.id)).body as { id: string };
     const payment = (await payOrder(buyer, order.id)).body as { id: string };
     expect(payment.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -256,7 +240,7 @@ describe('the event explorer under npm start', () => {
     const first = await openFeed();
     const second = await openFeed();
     try {
-      const third = await fetch(`${launcher.url}/api/events/stream`);
+      const third = await fetch(`${app.launcher.url}/api/events/stream`);
 
       expect(third.status).toBe(503);
       expect(third.headers.get('retry-after')).toBe('10');
@@ -304,7 +288,7 @@ async function openFeed() {
 function admittedFeed(): Promise<Response> {
   return eventually(
     async () => {
-      const res = await fetch(`${launcher.url}/api/events/stream`);
+      const res = await fetch(`${app.launcher.url}/api/events/stream`);
       if (res.status === 200) return res;
       await res.body?.cancel();
       return undefined;
@@ -316,7 +300,7 @@ function admittedFeed(): Promise<Response> {
 /** The feed's events up to "caught-up", and its whole text. */
 async function readFeed(path: string) {
   const abort = new AbortController();
-  const res = await fetch(`${launcher.url}${path}`, { signal: abort.signal });
+  const res = await fetch(`${app.launcher.url}${path}`, { signal: abort.signal });
   const reader = res.body!.getReader();
   const decoder = new TextDecoder();
   let text = '';

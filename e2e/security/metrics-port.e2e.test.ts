@@ -4,9 +4,8 @@
  * neither port answers on any address but the loopback's own. 127.0.0.2 is the loopback
  * interface too, so a server on every interface answers there and one on 127.0.0.1 does not.
  */
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricValue } from '@ticketing/testkit';
+import { acceptsConnection, metricValue } from '@ticketing/testkit';
 import { RunningSystem, type ServiceName } from '../system.js';
 
 const services: ServiceName[] = ['auth', 'expiration'];
@@ -16,19 +15,6 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => system?.stop());
 
-/** Whether a TCP connection to host:port is accepted. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
 
 describe.each(services)('the %s process', (service) => {
   it('when /metrics is asked on the API port, then 404 in the error shape; on the metrics port, the Prometheus text with the API\'s requests counted', async () => {
@@ -53,8 +39,8 @@ describe.each(services)('the %s process', (service) => {
 
   it('when run with HOST=127.0.0.1, then neither its API port nor its metrics port accepts connections on another address', async () => {
     for (const port of [system.ports[service], system.metricsPorts[service]]) {
-      expect(await accepts('127.0.0.1', port)).toBe(true);
-      expect(await accepts('127.0.0.2', port)).toBe(false);
+      expect(await acceptsConnection('127.0.0.1', port)).toBe(true);
+      expect(await acceptsConnection('127.0.0.2', port)).toBe(false);
     }
   });
 });

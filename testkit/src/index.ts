@@ -30,3 +30,4 @@ export {
 } from './stripe-stand-in.js';
 export { shutOffDatabase } from './outage.js';
 export { metricValue, scrapeMetrics } from './metrics.js';
+export { acceptsConnection } from './net.js';
