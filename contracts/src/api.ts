@@ -39,6 +39,34 @@ export type Order = {
 export type PaymentInput = { orderId: string; token: string };
 export type Payment = { id: string; orderId: string };
 
+/**
+ * POST /api/payments/intents takes an order and answers the order's one payment intent, new
+ * (201) or resumed (200): what the client needs to confirm it (Stripe's Payment Element, or
+ * the sandbox form) and where it stands.
+ */
+export type PaymentIntentInput = { orderId: string };
+export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
+export type PaymentIntent = {
+  orderId: string;
+  provider: 'stripe' | 'sandbox';
+  clientSecret: string;
+  status: PaymentIntentStatus;
+  /** Dollars, like every price. */
+  amount: number;
+  currency: 'usd';
+  /** Why the last payment method failed (a declined card), for the buyer; null otherwise. */
+  lastError: string | null;
+};
+
+/** The sandbox's test payment methods (Stripe's names): POST /api/payments/sandbox/confirm takes one. */
+export const SANDBOX_PAYMENT_METHODS = ['pm_card_visa', 'pm_card_mastercard', 'pm_card_chargeDeclined', 'pm_card_authenticationRequired'] as const;
+export type SandboxPaymentMethod = (typeof SANDBOX_PAYMENT_METHODS)[number];
+export type SandboxConfirmInput = { clientSecret: string; paymentMethod: SandboxPaymentMethod };
+/** POST /api/payments/sandbox/authenticate: the sandbox's 3-D Secure challenge, passed or failed. */
+export type SandboxAuthenticateInput = { clientSecret: string; outcome: 'complete' | 'fail' };
+/** What both sandbox routes answer: the intent's new status, and why it failed if it did. */
+export type SandboxIntentResult = { status: PaymentIntentStatus; lastError: string | null };
+
 /** Every 4xx and 5xx answers an ErrorBody; `field` names the request field at fault, if one is. */
 export type ApiError = { message: string; field?: string };
 export type ErrorBody = { errors: ApiError[] };

@@ -9,11 +9,14 @@ export const busAccess = {
   auth: { publishes: ['session.revoked'], consumes: [] },
   tickets: { publishes: ['ticket.created', 'ticket.updated'], consumes: ['order.created', 'order.cancelled', 'session.revoked'] },
   orders: {
-    publishes: ['order.created', 'order.cancelled', 'order.completed'],
-    consumes: ['ticket.created', 'ticket.updated', 'expiration.complete', 'payment.created', 'session.revoked'],
+    publishes: ['order.created', 'order.updated', 'order.cancelled', 'order.completed'],
+    consumes: ['ticket.created', 'ticket.updated', 'expiration.complete', 'payment.started', 'payment.created', 'session.revoked'],
   },
   expiration: { publishes: ['expiration.complete'], consumes: ['order.created'] },
-  payments: { publishes: ['payment.created'], consumes: ['order.created', 'order.cancelled', 'order.completed', 'session.revoked'] },
+  payments: {
+    publishes: ['payment.started', 'payment.created'],
+    consumes: ['order.created', 'order.updated', 'order.cancelled', 'order.completed', 'session.revoked'],
+  },
 } as const satisfies Record<string, { publishes: readonly string[]; consumes: readonly string[] }>;
 
 export type BusService = keyof typeof busAccess;

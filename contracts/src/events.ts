@@ -35,6 +35,10 @@ export const eventSchemas = {
     expiresAt: z.iso.datetime({ offset: true }),
     ticket: z.object({ id, price }),
   }),
+  /** payments, when a buyer starts paying an order through a payment intent (once per order) */
+  'payment.started': z.object({ id, orderId: id }),
+  /** orders, when a payment started (status `awaiting:payment`) */
+  'order.updated': z.object({ id, version, status, ticket: z.object({ id }) }),
   /** orders, on cancel or expiry */
   'order.cancelled': z.object({ id, version, ticket: z.object({ id }) }),
   /** orders, when its payment arrives */

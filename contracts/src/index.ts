@@ -2,7 +2,7 @@
  * The Ticketing system's contract, shared by every service and the web client
  * (docs/design.md is its prose). Read in this order:
  *
- *   subjects.ts      the eight events' names
+ *   subjects.ts      the ten events' names
  *   events.ts        each event's payload schema
  *   order-status.ts  the states of an order
  *   money.ts         the price rule that events and the API share
@@ -30,6 +30,7 @@ export {
   traceIdOf,
 } from './bus.ts';
 export { busAccess, durablesOf, type BusService } from './bus-access.ts';
+export { SANDBOX_PAYMENT_METHODS } from './api.ts';
 export type {
   ApiError,
   Credentials,
@@ -39,6 +40,13 @@ export type {
   OrderInput,
   Payment,
   PaymentInput,
+  PaymentIntent,
+  PaymentIntentInput,
+  PaymentIntentStatus,
+  SandboxAuthenticateInput,
+  SandboxConfirmInput,
+  SandboxIntentResult,
+  SandboxPaymentMethod,
   Ticket,
   TicketInput,
   User,
