@@ -55,6 +55,13 @@ export async function cancelOrder(tx: Tx, order: Order) {
   await enqueueEvent(tx, 'order.cancelled', { id: order.id, version, ticket: { id: order.ticketId } });
 }
 
+/** A locked order whose buyer started paying (version + 1): order.updated tells payments. */
+export async function markAwaitingPayment(tx: Tx, order: Order) {
+  const status = OrderStatus.AwaitingPayment;
+  const version = await setStatus(tx, order, status);
+  await enqueueEvent(tx, 'order.updated', { id: order.id, version, status, ticket: { id: order.ticketId } });
+}
+
 /** Completes a locked order (version + 1) and publishes order.completed. */
 export async function completeOrder(tx: Tx, order: Order) {
   const version = await setStatus(tx, order, OrderStatus.Complete);

@@ -10,6 +10,7 @@ import {
   payFor,
   publishedEvents,
   replicateTicket,
+  startPayment,
   type OrderBody,
 } from './helpers.js';
 import { aUser, startOrders } from './setup.js';
@@ -44,6 +45,21 @@ describe('DELETE /api/orders/:id', () => {
     expect(res.text).toBe('');
     expect(await getOrder(t, buyer, order.id)).toEqual({ ...order, status: 'cancelled', version: 1 });
     expect(await cancelsOf(order)).toEqual([{ id: order.id, version: 1, ticket: { id: ticket.id } }]);
+  });
+
+  it('when the owner cancels an order awaiting payment, then 204, it is cancelled at version 2, order.cancelled is published and another buyer can reserve the ticket', async () => {
+    const buyer = await aUser();
+    const ticket = await replicateTicket(t);
+    const order = await createOrder(t, buyer, ticket.id);
+    await startPayment(t, buyer, order.id);
+
+    const res = await cancel(order.id, buyer.cookie);
+
+    expect(res.status).toBe(204);
+    expect(await getOrder(t, buyer, order.id)).toEqual({ ...order, status: 'cancelled', version: 2 });
+    expect(await cancelsOf(order)).toEqual([{ id: order.id, version: 2, ticket: { id: ticket.id } }]);
+    const next = await t.http.post('/api/orders').set('Cookie', (await aUser()).cookie).send({ ticketId: ticket.id });
+    expect(next.status).toBe(201);
   });
 
   it('when an order is cancelled, then another buyer can reserve the ticket', async () => {

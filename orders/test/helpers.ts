@@ -71,3 +71,11 @@ export async function payFor(t: Orders, user: User, orderId: string) {
     what: `order ${orderId} complete`,
   });
 }
+
+/** Starts paying an order as the payments service would: a payment.started event. */
+export async function startPayment(t: Orders, user: User, orderId: string) {
+  await publishTestEvent(t.bus, 'payment.started', { id: randomUUID(), orderId });
+  await eventually(async () => (await getOrder(t, user, orderId)).status === 'awaiting:payment', {
+    what: `order ${orderId} awaiting payment`,
+  });
+}

@@ -1,14 +1,23 @@
-import { deadLetterSubject, OrderStatus } from '@ticketing/contracts';
+import { deadLetterSubject } from '@ticketing/contracts';
 import { eventually, handleNextWithLostAck, publishTestEvent, readStream, recordingLogger } from '@ticketing/testkit';
-import { eq } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { orders } from '../src/db/schema.js';
 import { expirationCompleteListener } from '../src/events/expiration-complete-listener.js';
 import { listeners } from '../src/events/listeners.js';
 import { paymentCreatedListener } from '../src/events/payment-created-listener.js';
+import { paymentStartedListener } from '../src/events/payment-started-listener.js';
 import { ticketCreatedListener } from '../src/events/ticket-created-listener.js';
-import { createOrder, getOrder, payFor, publishedEvents, replicaOf, replicateTicket, type Orders, type ReplicatedTicket } from './helpers.js';
+import {
+  createOrder,
+  getOrder,
+  payFor,
+  publishedEvents,
+  replicaOf,
+  replicateTicket,
+  startPayment,
+  type Orders,
+  type ReplicatedTicket,
+} from './helpers.js';
 import { aUser, startOrders } from './setup.js';
 
 const started: Orders[] = [];
@@ -140,17 +149,21 @@ describe('expiration.complete', () => {
     expect(next.status).toBe(201);
   });
 
-  it('when an order awaiting payment expires, then it is cancelled too', async () => {
+  it('when an order awaiting payment expires, then it is cancelled at version 2, order.cancelled is published and the ticket is free again', async () => {
     const t = await start();
     await t.listen(listeners);
     const buyer = await aUser();
-    const order = await createOrder(t, buyer, (await replicateTicket(t)).id);
-    await t.service.database.db.update(orders).set({ status: OrderStatus.AwaitingPayment }).where(eq(orders.id, order.id));
+    const ticket = await replicateTicket(t);
+    const order = await createOrder(t, buyer, ticket.id);
+    await startPayment(t, buyer, order.id);
 
     await publishTestEvent(t.bus, 'expiration.complete', { orderId: order.id });
 
     await eventually(async () => (await getOrder(t, buyer, order.id)).status === 'cancelled');
-    expect(await eventsFor(t, 'order.cancelled', order.id)).toEqual([expect.objectContaining({ version: 1 })]);
+    expect(await getOrder(t, buyer, order.id)).toEqual({ ...order, status: 'cancelled', version: 2 });
+    expect(await eventsFor(t, 'order.cancelled', order.id)).toEqual([{ id: order.id, version: 2, ticket: { id: ticket.id } }]);
+    const next = await t.http.post('/api/orders').set('Cookie', (await aUser()).cookie).send({ ticketId: ticket.id });
+    expect(next.status).toBe(201);
   });
 
   it('when a complete order expires, then it stays complete and no order.cancelled is published', async () => {
@@ -239,6 +252,105 @@ describe('expiration.complete', () => {
   });
 });
 
+describe('payment.started', () => {
+  const started = (orderId: string) => ({ id: randomUUID(), orderId });
+
+  it('when a created order\'s payment starts, then it awaits payment at version 1, order.updated is published and the ticket stays reserved', async () => {
+    const t = await start();
+    await t.listen(listeners);
+    const buyer = await aUser();
+    const ticket = await replicateTicket(t);
+    const order = await createOrder(t, buyer, ticket.id);
+
+    await publishTestEvent(t.bus, 'payment.started', started(order.id));
+
+    await eventually(async () => (await getOrder(t, buyer, order.id)).status === 'awaiting:payment');
+    expect(await getOrder(t, buyer, order.id)).toEqual({ ...order, status: 'awaiting:payment', version: 1 });
+    expect(await eventsFor(t, 'order.updated', order.id)).toEqual([
+      { id: order.id, version: 1, status: 'awaiting:payment', ticket: { id: ticket.id } },
+    ]);
+    const other = await t.http.post('/api/orders').set('Cookie', (await aUser()).cookie).send({ ticketId: ticket.id });
+    expect(other.status).toBe(409);
+  });
+
+  it('when a payment starts again for an order already awaiting payment (another event id), then it is acked and nothing changes', async () => {
+    const t = await start();
+    await t.listen(listeners);
+    const buyer = await aUser();
+    const order = await createOrder(t, buyer, (await replicateTicket(t)).id);
+    await startPayment(t, buyer, order.id);
+
+    await publishTestEvent(t.bus, 'payment.started', started(order.id));
+
+    await eventually(async () => (await acked(t, 'payment.started')) === 2);
+    expect(await failures(t, 'payment.started')).toBe(0);
+    expect(await getOrder(t, buyer, order.id)).toMatchObject({ status: 'awaiting:payment', version: 1 });
+    expect(await eventsFor(t, 'order.updated', order.id)).toHaveLength(1);
+  });
+
+  it('when a payment starts for a cancelled order, then it is acked, the order stays cancelled and no order.updated is published', async () => {
+    const t = await start();
+    await t.listen(listeners);
+    const buyer = await aUser();
+    const order = await createOrder(t, buyer, (await replicateTicket(t)).id);
+    expect((await t.http.delete(`/api/orders/${order.id}`).set('Cookie', buyer.cookie)).status).toBe(204);
+
+    await publishTestEvent(t.bus, 'payment.started', started(order.id));
+
+    await eventually(async () => (await acked(t, 'payment.started')) === 1);
+    expect(await failures(t, 'payment.started')).toBe(0);
+    expect(await getOrder(t, buyer, order.id)).toEqual({ ...order, status: 'cancelled', version: 1 });
+    expect(await eventsFor(t, 'order.updated', order.id)).toEqual([]);
+  });
+
+  it('when a payment starts for a complete order, then it is acked, the order stays complete and no order.updated is published', async () => {
+    const t = await start();
+    await t.listen(listeners);
+    const buyer = await aUser();
+    const order = await createOrder(t, buyer, (await replicateTicket(t)).id);
+    await payFor(t, buyer, order.id);
+
+    await publishTestEvent(t.bus, 'payment.started', started(order.id));
+
+    await eventually(async () => (await acked(t, 'payment.started')) === 1);
+    expect(await failures(t, 'payment.started')).toBe(0);
+    expect(await getOrder(t, buyer, order.id)).toEqual({ ...order, status: 'complete', version: 1 });
+    expect(await eventsFor(t, 'order.updated', order.id)).toEqual([]);
+  });
+
+  it('when payment.started is redelivered after it was applied, then it has no second effect', async () => {
+    const t = await start();
+    await t.listen([ticketCreatedListener]);
+    const buyer = await aUser();
+    const order = await createOrder(t, buyer, (await replicateTicket(t)).id);
+    await publishTestEvent(t.bus, 'payment.started', started(order.id));
+    await handleNextWithLostAck(t.service, paymentStartedListener);
+    expect(await getOrder(t, buyer, order.id)).toMatchObject({ status: 'awaiting:payment', version: 1 });
+
+    await t.listen([paymentStartedListener]);
+
+    await eventually(async () => (await acked(t, 'payment.started', 'duplicate')) === 1, { what: 'redelivery' });
+    expect(await getOrder(t, buyer, order.id)).toMatchObject({ status: 'awaiting:payment', version: 1 });
+    expect(await eventsFor(t, 'order.updated', order.id)).toHaveLength(1);
+  });
+
+  it('when the order is unknown, then the event ends in the dead letter subject at its first delivery', async () => {
+    const t = await start();
+    await t.listen(listeners);
+    const bad = started(randomUUID());
+
+    await publishTestEvent(t.bus, 'payment.started', bad);
+
+    const dead = await eventually(async () => {
+      const d = await readStream(t.bus, deadLetterSubject('orders-payment-started', 'payment.started'));
+      return d.length === 1 && d;
+    });
+    expect(dead[0]!.payload).toEqual(bad);
+    expect(dead[0]!.headers['Ticketing-Reason']).toContain('not found');
+    expect(dead[0]!.headers['Ticketing-Deliveries']).toBe('1');
+  });
+});
+
 describe('payment.created', () => {
   const payment = (orderId: string) => ({ id: randomUUID(), orderId, chargeId: `ch_${randomUUID()}` });
 
@@ -256,17 +368,21 @@ describe('payment.created', () => {
     expect(await eventsFor(t, 'order.completed', order.id)).toEqual([{ id: order.id, version: 1, ticket: { id: ticket.id } }]);
   });
 
-  it('when an order awaiting payment is paid, then it is complete', async () => {
+  it('when an order awaiting payment is paid, then it is complete at version 2, order.completed is published and the ticket stays taken', async () => {
     const t = await start();
     await t.listen(listeners);
     const buyer = await aUser();
-    const order = await createOrder(t, buyer, (await replicateTicket(t)).id);
-    await t.service.database.db.update(orders).set({ status: OrderStatus.AwaitingPayment }).where(eq(orders.id, order.id));
+    const ticket = await replicateTicket(t);
+    const order = await createOrder(t, buyer, ticket.id);
+    await startPayment(t, buyer, order.id);
 
-    await publishTestEvent(t.bus, 'payment.created', payment(order.id));
+    await publishTestEvent(t.bus, 'payment.created', { ...payment(order.id), chargeId: `pi_${randomUUID()}` });
 
     await eventually(async () => (await getOrder(t, buyer, order.id)).status === 'complete');
-    expect(await eventsFor(t, 'order.completed', order.id)).toEqual([expect.objectContaining({ version: 1 })]);
+    expect(await getOrder(t, buyer, order.id)).toEqual({ ...order, status: 'complete', version: 2 });
+    expect(await eventsFor(t, 'order.completed', order.id)).toEqual([{ id: order.id, version: 2, ticket: { id: ticket.id } }]);
+    const next = await t.http.post('/api/orders').set('Cookie', (await aUser()).cookie).send({ ticketId: ticket.id });
+    expect(next.status).toBe(409);
   });
 
   it('when a cancelled order is paid, then it stays cancelled, no order.completed is published and a warning says it is refunded', async () => {

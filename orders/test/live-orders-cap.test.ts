@@ -3,7 +3,7 @@ import { testKeys } from '@ticketing/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.js';
 import { listeners } from '../src/events/listeners.js';
-import { createOrder, observableState, orderRows, payFor, replicateTicket, type Orders, type User } from './helpers.js';
+import { createOrder, observableState, orderRows, payFor, replicateTicket, startPayment, type Orders, type User } from './helpers.js';
 import { aUser, startOrders } from './setup.js';
 
 /** One user may hold at most MAX_LIVE_ORDERS_PER_USER unpaid orders; here 2. */
@@ -38,6 +38,16 @@ describe('live orders per user', () => {
     expect(res.body).toEqual(TOO_MANY);
     expect(await observableState(t)).toEqual(before);
     expect((await order(await aUser(), ticket.id)).status).toBe(201);
+  });
+
+  it('when one of them awaits its payment, then it still counts', async () => {
+    const { buyer, held } = await buyerWith(2);
+    await startPayment(t, buyer, held[0]!.id);
+
+    const res = await order(buyer, (await replicateTicket(t)).id);
+
+    expect(res.status).toBe(409);
+    expect(res.body).toEqual(TOO_MANY);
   });
 
   it('when one of them is cancelled, then the user may order again', async () => {

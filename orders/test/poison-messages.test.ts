@@ -25,7 +25,7 @@ const where = (subject: string) => ({ consumer: consumerName('orders', subject),
 describe('poison messages in the orders service', () => {
   it('when every subject it listens to gets an event that is not JSON and one off the contract, then each is dead-lettered, logged and counted, and the valid events behind them are applied', async () => {
     const { t, records } = await start();
-    const subjects = ['ticket.created', 'ticket.updated', 'expiration.complete', 'payment.created'];
+    const subjects = ['ticket.created', 'ticket.updated', 'expiration.complete', 'payment.started', 'payment.created'];
     const poison = Object.fromEntries(await Promise.all(subjects.map(async (s) => [s, await publishPoison(t.bus, s)] as const)));
 
     // Valid events on the same subjects, published after the poison.
@@ -35,10 +35,13 @@ describe('poison messages in the orders service', () => {
     const buyer = await aUser();
     const toExpire = await createOrder(t, buyer, expiring.id);
     const toPay = await createOrder(t, buyer, (await replicateTicket(t)).id);
+    const toStart = await createOrder(t, buyer, (await replicateTicket(t)).id);
     await publishTestEvent(t.bus, 'expiration.complete', { orderId: toExpire.id });
+    await publishTestEvent(t.bus, 'payment.started', { id: randomUUID(), orderId: toStart.id });
     await publishTestEvent(t.bus, 'payment.created', { id: randomUUID(), orderId: toPay.id, chargeId: 'ch_1' });
     await eventually(async () => (await getOrder(t, buyer, toExpire.id)).status === 'cancelled', { what: 'expiry applied' });
     await eventually(async () => (await getOrder(t, buyer, toPay.id)).status === 'complete', { what: 'payment applied' });
+    await eventually(async () => (await getOrder(t, buyer, toStart.id)).status === 'awaiting:payment', { what: 'payment start applied' });
 
     for (const subject of subjects) {
       const dead = await expectDeadLettered(t, records, where(subject), [poison[subject]!.notJson, poison[subject]!.offContract]);
