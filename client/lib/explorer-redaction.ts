@@ -8,8 +8,11 @@ export const REDACTED = '[redacted]';
 
 /** Fields hidden wherever they appear. */
 const SECRET_FIELDS = new Set(['chargeId', 'paymentId', 'jti', 'token']);
-/** Subjects whose own `id` is a secret: the payment's, the revoked session's. */
-const SECRET_IDS = ['payment.created', 'session.revoked'];
+/**
+ * Subjects whose own `id` is a secret: the payment's, the payment attempt's (Stripe holds it as
+ * the intent's `attempt_id`, so it finds the money too), the revoked session's.
+ */
+const SECRET_IDS = ['payment.started', 'payment.created', 'session.revoked'];
 
 const shortId = (value: unknown) => (typeof value === 'string' && value.length > 8 ? `${value.slice(0, 8)}…` : value);
 

@@ -24,6 +24,14 @@ describe('the explorer’s redaction', () => {
     expect(redactPayload('payment.created', `{"id":"${paymentId}","chargeId":"ch_3PqSecretCharge"`)).toBe(REDACTED);
   });
 
+  it('when a payment.started passes (also as a dead letter or a replay), then its attempt id is hidden and its order id shown', () => {
+    const started = eventSchemas['payment.started'].parse({ id: randomUUID(), orderId });
+    for (const subject of ['payment.started', 'deadletter.orders-payment-started.payment.started', 'replay.orders-payment-started.payment.started']) {
+      expect(redactPayload(subject, started)).toEqual({ id: REDACTED, orderId });
+    }
+    expect(redactPayload('payment.started', `{"id":"${started.id}"`)).toBe(REDACTED);
+  });
+
   it('when a session is revoked, then the token id is hidden', () => {
     expect(redactPayload('session.revoked', { id: randomUUID(), userId, expiresAt: '2026-01-01T00:00:00Z' })).toEqual({
       id: REDACTED,
@@ -37,6 +45,8 @@ describe('the explorer’s redaction', () => {
     const order = { id: orderId, version: 0, status: 'created', userId, expiresAt: '2026-01-01T00:00:00Z', ticket: { id: ticketId, price: 10 } };
 
     expect(redactPayload('order.created', order)).toEqual({ ...order, userId: `${userId.slice(0, 8)}…` });
+    const updated = eventSchemas['order.updated'].parse({ id: orderId, version: 1, status: 'awaiting:payment', ticket: { id: ticketId } });
+    expect(redactPayload('order.updated', updated)).toEqual(updated);
   });
 
   it('when a charge id, payment id or token hides deeper in any payload, then it is hidden there too', () => {

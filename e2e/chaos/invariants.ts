@@ -17,10 +17,12 @@ export const CONSUMERS: [ServiceName, string][] = [
   ['orders', 'ticket.created'],
   ['orders', 'ticket.updated'],
   ['orders', 'expiration.complete'],
+  ['orders', 'payment.started'],
   ['orders', 'payment.created'],
   ['tickets', 'order.created'],
   ['tickets', 'order.cancelled'],
   ['payments', 'order.created'],
+  ['payments', 'order.updated'],
   ['payments', 'order.cancelled'],
   ['payments', 'order.completed'],
   ['expiration', 'order.created'],
@@ -34,6 +36,8 @@ interface Snapshot {
   orders: Map<string, { status: string; version: number; ticketId: string; expiresAt: Date; userId: string }>;
   ticketReplicas: Map<string, { version: number; priceCents: number; title: string }>;
   orderReplicas: Map<string, { status: string; version: number; priceCents: number; expiresAt: Date; userId: string }>;
+  /** How many order.updated (awaiting payment) each order has in orders' outbox. */
+  awaited: Map<string, number>;
   /** expiration's copy of each order: its expiry job, keyed by the order id. */
   expiryJobs: Map<string, { startAfter: Date; state: string; retries: number }>;
   payments: { orderId: string; chargeId: string; refundedAt: Date | null }[];
@@ -166,9 +170,13 @@ function replicasMatchSources(db: Snapshot): string[] {
     } else if (r.priceCents !== priceCents || r.expiresAt.getTime() !== o.expiresAt.getTime()) {
       out.push(`order ${id}: replica ${r.priceCents}c until ${r.expiresAt.toISOString()}, source ${priceCents}c until ${o.expiresAt.toISOString()}`);
     }
-    // Each order changes status at most once (created -> cancelled or complete): a higher
-    // version means a change was applied twice.
-    if (o.version !== (o.status === 'created' ? 0 : 1)) out.push(`order ${id} is ${o.status} at version ${o.version}`);
+    // Each order changes status once per step of created [-> awaiting:payment] -> cancelled or
+    // complete, and awaits payment at most once: a higher version means a change applied twice.
+    const awaited = db.awaited.get(id) ?? 0;
+    if (awaited > 1) out.push(`order ${id} was marked awaiting payment ${awaited} times`);
+    if (o.status === 'awaiting:payment' && awaited !== 1) out.push(`order ${id} awaits payment, but orders published no order.updated for it`);
+    const expected = o.status === 'created' ? 0 : o.status === 'awaiting:payment' ? 1 : 1 + Math.min(awaited, 1);
+    if (o.version !== expected) out.push(`order ${id} is ${o.status} at version ${o.version}`);
   }
   for (const id of db.orderReplicas.keys()) if (!db.orders.has(id)) out.push(`payments replicates unknown order ${id}`);
   return out;
@@ -269,6 +277,7 @@ async function readDatabases(system: RunningSystem): Promise<Snapshot> {
     const tickets = await q('tickets', 'select id, version, order_id, price_cents, title from tickets');
     const orders = await q('orders', 'select id, status, version, ticket_id, expires_at, user_id from orders');
     const ticketReplicas = await q('orders', 'select id, version, price_cents, title from tickets');
+    const awaited = await q('orders', "select payload->>'id' as id, count(*)::int as n from outbox where subject = 'order.updated' group by 1");
     const orderReplicas = await q('payments', 'select id, status, version, price_cents, expires_at, user_id from orders');
     // expiration's queue (EXPIRY_QUEUE in expiration/src/expiry-queue.ts), one job per order id.
     const expiryJobs = await q('expiration', "select id::text, start_after, state, retry_count from pgboss.job where name = 'order-expiry'");
@@ -297,6 +306,7 @@ async function readDatabases(system: RunningSystem): Promise<Snapshot> {
           { status: r.status, version: r.version, priceCents: r.price_cents, expiresAt: r.expires_at, userId: r.user_id },
         ]),
       ),
+      awaited: new Map(awaited.map((r) => [r.id, r.n])),
       expiryJobs: new Map(expiryJobs.map((r) => [r.id, { startAfter: r.start_after, state: r.state, retries: r.retry_count }])),
       payments: payments.map((r) => ({ orderId: r.order_id, chargeId: r.charge_id, refundedAt: r.refunded_at })),
       unsent,
