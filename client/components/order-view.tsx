@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Order } from '@ticketing/contracts';
 import { api, sleep } from '@/lib/browser-api';
 import { formatCountdown, formatPrice, orderStatusLabel } from '@/lib/format';
+import { idle, inFlight, type PaymentState } from '@/lib/payment-intent';
 import { SandboxPaymentForm } from './sandbox-payment-form';
 
 // Stripe's code is only fetched when a publishable key is configured, and only in the browser.
@@ -16,10 +17,14 @@ const StripePaymentForm = dynamic(() => import('./stripe-payment-form'), {
 
 const isLive = (order: Order) => order.status === 'created' || order.status === 'awaiting:payment';
 
+/** How long a succeeded payment may wait for the order to turn complete before the page says so. */
+const CONFIRMING_NOTICE_MS = 20_000;
+
 /**
  * One order: its countdown, the payment form while it can be paid, and its final state.
- * The order is re-read from GET /api/orders/:id when something may have changed it: after a
- * payment (payment.created reaches orders asynchronously), and when its time runs out.
+ * While a payment is in flight or the order awaits one, the page follows the order (GET
+ * /api/orders/:id) until it is complete or cancelled: payment.created reaches orders
+ * asynchronously, and a buyer who left a bank's challenge unanswered sees it expire here.
  */
 export function OrderView({
   initialOrder,
@@ -33,7 +38,7 @@ export function OrderView({
 }) {
   const [order, setOrder] = useState(initialOrder);
   const [now, setNow] = useState(serverNow);
-  const [confirming, setConfirming] = useState(false);
+  const [payment, setPayment] = useState<PaymentState>(idle);
   const [cancelling, setCancelling] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const mounted = useRef(true);
@@ -42,6 +47,9 @@ export function OrderView({
   const secondsLeft = Math.max(0, Math.ceil((expiresAt - now) / 1000));
   const live = isLive(order);
   const timeUp = secondsLeft === 0;
+  const paying = inFlight(payment);
+  const following = live && (paying || order.status === 'awaiting:payment');
+  const confirming = payment.kind === 'succeeded';
 
   useEffect(() => {
     mounted.current = true;
@@ -74,19 +82,38 @@ export function OrderView({
     [initialOrder.id],
   );
 
+  // Follows the order while a payment may change it: often while one is in flight.
+  useEffect(() => {
+    if (!following) return;
+    let active = true;
+    void (async () => {
+      while (active) {
+        await sleep(paying ? 1000 : 3000);
+        if (!active) return;
+        const res = await api<Order>('GET', `/api/orders/${initialOrder.id}`);
+        if (active && res.ok) setOrder(res.data);
+      }
+    })();
+    return () => {
+      active = false;
+    };
+  }, [following, paying, initialOrder.id]);
+
+  // Paid, but the order has not turned complete yet: say so if it takes long.
+  useEffect(() => {
+    if (!confirming) return;
+    const timer = setTimeout(
+      () => setNotice('Your payment was received; the order will show as paid in a moment. Reload the page to check.'),
+      CONFIRMING_NOTICE_MS,
+    );
+    return () => clearTimeout(timer);
+  }, [confirming]);
+
   // Time is up: the expiration service cancels the order within a moment; show that when it lands.
   useEffect(() => {
     if (!live || !timeUp) return;
     void pollOrder((o) => !isLive(o), 15, 1000);
   }, [live, timeUp, pollOrder]);
-
-  const onPaid = useCallback(async () => {
-    setConfirming(true);
-    const ok = await pollOrder((o) => o.status === 'complete', 40, 500);
-    if (!mounted.current) return;
-    setConfirming(false);
-    if (!ok) setNotice('Your payment was received; the order will show as paid in a moment. Reload the page to check.');
-  }, [pollOrder]);
 
   const onRefused = useCallback(() => {
     void pollOrder(() => true, 1, 0);
@@ -174,11 +201,17 @@ export function OrderView({
                   publishableKey={stripeKey}
                   orderId={order.id}
                   price={order.ticket.price}
-                  onPaid={onPaid}
+                  onChange={setPayment}
                   onRefused={onRefused}
                 />
               ) : (
-                <SandboxPaymentForm orderId={order.id} price={order.ticket.price} onPaid={onPaid} onRefused={onRefused} />
+                <SandboxPaymentForm
+                  orderId={order.id}
+                  price={order.ticket.price}
+                  awaitingPayment={initialOrder.status === 'awaiting:payment'}
+                  onChange={setPayment}
+                  onRefused={onRefused}
+                />
               )}
               <div className="order-secondary">
                 <button type="button" className="button button-danger-ghost" onClick={cancel} disabled={cancelling} aria-busy={cancelling || undefined}>

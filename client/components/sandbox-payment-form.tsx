@@ -1,63 +1,112 @@
 'use client';
 
+import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
+import { SANDBOX_PAYMENT_METHODS, type PaymentIntent, type SandboxPaymentMethod } from '@ticketing/contracts';
 import { formatPrice } from '@/lib/format';
-import { FieldError, FormErrors, SubmitButton } from './form-parts';
-import { usePayment } from './use-payment';
+import { confirmSandbox, saveChallenge, type PaymentState } from '@/lib/payment-intent';
+import { FormErrors, SubmitButton } from './form-parts';
+import { PaymentStateNotice, paymentErrorId } from './payment-state';
+import { usePaymentIntent } from './use-payment-intent';
 
-/** Stripe's test tokens, which the sandbox payment provider understands (docs/design.md §3). */
-export const TEST_CARDS = [
-  { token: 'tok_visa', label: 'Visa (succeeds)' },
-  { token: 'tok_mastercard', label: 'Mastercard (succeeds)' },
-  { token: 'tok_chargeDeclined', label: 'Declined card' },
-] as const;
+/** The sandbox's test payment methods (Stripe's names, docs/design.md §3), as the buyer reads them. */
+export const SANDBOX_CARD_LABELS: Record<SandboxPaymentMethod, string> = {
+  pm_card_visa: 'Visa (succeeds)',
+  pm_card_mastercard: 'Mastercard (succeeds)',
+  pm_card_chargeDeclined: 'Declined card',
+  pm_card_authenticationRequired: 'Requires authentication (3-D Secure)',
+};
 
-/** Pays with a test card token: the form shown when no Stripe key is configured. */
+/** The challenge page of the sandbox's bank, for this order. */
+export const challengePath = (orderId: string) => `/orders/${orderId}/authenticate`;
+
+/**
+ * Pays with one of the sandbox's test payment methods: the form shown when no Stripe key is
+ * configured. Pay starts (or resumes) the order's intent and confirms it; a method that needs
+ * 3-D Secure sends the buyer to the sandbox bank's challenge page.
+ */
 export function SandboxPaymentForm({
   orderId,
   price,
-  onPaid,
+  awaitingPayment,
+  onChange,
   onRefused,
 }: {
   orderId: string;
   price: number;
-  onPaid: () => void;
+  /** The order already has an intent: show where it stands from the start. */
+  awaitingPayment: boolean;
+  onChange: (state: PaymentState) => void;
   onRefused: () => void;
 }) {
-  const [token, setToken] = useState<string>(TEST_CARDS[0].token);
-  const { pay, pending, errors } = usePayment(orderId, { onPaid, onRefused });
-  const errorId = errors.fields.token ? 'card-error' : undefined;
+  const router = useRouter();
+  const [method, setMethod] = useState<SandboxPaymentMethod>('pm_card_visa');
+  const payment = usePaymentIntent(orderId, { onChange, onRefused, resumeOnMount: awaitingPayment });
+  const { state, pending } = payment;
+  const failed = state.kind === 'failed';
+
+  function toChallenge(intent: PaymentIntent) {
+    saveChallenge(window.sessionStorage, orderId, { clientSecret: intent.clientSecret, amount: intent.amount });
+    router.push(challengePath(orderId));
+  }
+
+  async function pay() {
+    payment.begin();
+    const intent = await payment.ensure();
+    if (!intent) return;
+    if (intent.status === 'succeeded') {
+      payment.settle(intent.status, null);
+      return;
+    }
+    const outcome = await confirmSandbox(intent.clientSecret, method);
+    if (outcome.kind !== 'result') {
+      payment.refuse(outcome);
+      return;
+    }
+    const { status, lastError } = outcome.result;
+    if (status === 'requires_action') {
+      // The form stays busy while the bank's page loads.
+      payment.settle(status, lastError);
+      payment.setPending(true);
+      toChallenge(intent);
+      return;
+    }
+    payment.settle(status, lastError);
+  }
 
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    void pay(token);
+    void pay();
   }
 
+  const describedBy = [failed ? paymentErrorId : undefined, 'card-hint'].filter(Boolean).join(' ');
   return (
     <form className="form payment-form" onSubmit={onSubmit} noValidate aria-labelledby="payment-heading">
       <h2 id="payment-heading">Payment</h2>
-      <FormErrors messages={errors.general} />
-      <fieldset className="card-choices" aria-describedby={[errorId, 'card-hint'].filter(Boolean).join(' ')} aria-invalid={errorId ? true : undefined}>
-        <legend>Test card</legend>
+      <FormErrors messages={payment.errors} />
+      <fieldset className="card-choices" aria-describedby={describedBy} aria-invalid={failed || undefined}>
+        <legend>Test payment method</legend>
         <p id="card-hint" className="field-hint">
-          Test mode: no real card is charged. Pick one of Stripe&rsquo;s test cards.
+          Test mode: no real card is charged. Pick one of Stripe&rsquo;s test payment methods.
         </p>
-        {TEST_CARDS.map((card) => (
-          <label key={card.token} className="choice" htmlFor={`card-${card.token}`}>
-            <input
-              type="radio"
-              id={`card-${card.token}`}
-              name="token"
-              value={card.token}
-              checked={token === card.token}
-              onChange={() => setToken(card.token)}
-              disabled={pending}
-            />
-            <span className="choice-label">{card.label}</span> <code>{card.token}</code>
+        {SANDBOX_PAYMENT_METHODS.map((m) => (
+          <label key={m} className="choice" htmlFor={`card-${m}`}>
+            <input type="radio" id={`card-${m}`} name="paymentMethod" value={m} checked={method === m} onChange={() => setMethod(m)} disabled={pending} />
+            <span className="choice-label">{SANDBOX_CARD_LABELS[m]}</span> <code>{m}</code>
           </label>
         ))}
       </fieldset>
-      <FieldError id={errorId} message={errors.fields.token} />
+      <PaymentStateNotice
+        state={state}
+        action={
+          payment.intent &&
+          !pending && (
+            <button type="button" className="button button-secondary" onClick={() => payment.intent && toChallenge(payment.intent)}>
+              Continue to your bank
+            </button>
+          )
+        }
+      />
       <SubmitButton pending={pending} className="button button-primary button-lg">
         Pay {formatPrice(price)}
       </SubmitButton>

@@ -1,14 +1,17 @@
 'use client';
 
-import { CardElement, Elements, useElements, useStripe } from '@stripe/react-stripe-js';
+import { Elements, PaymentElement, useElements, useStripe } from '@stripe/react-stripe-js';
 // The "pure" entry point loads Stripe.js from js.stripe.com only when loadStripe() is called,
 // in the browser, never when this module is imported (or built).
 import type { Stripe } from '@stripe/stripe-js';
 import { loadStripe } from '@stripe/stripe-js/pure';
 import { useEffect, useState, type FormEvent } from 'react';
+import type { PaymentIntentStatus } from '@ticketing/contracts';
 import { formatPrice } from '@/lib/format';
-import { FieldError, FormErrors, SubmitButton } from './form-parts';
-import { usePayment } from './use-payment';
+import { stripeReturn, type PaymentState } from '@/lib/payment-intent';
+import { FormErrors, SubmitButton } from './form-parts';
+import { PaymentStateNotice, paymentErrorId } from './payment-state';
+import { usePaymentIntent, type PaymentIntentHandle } from './use-payment-intent';
 
 const stripes = new Map<string, Promise<Stripe | null>>();
 const stripeFor = (key: string) => {
@@ -18,12 +21,26 @@ const stripeFor = (key: string) => {
   return stripe;
 };
 
-type Props = { publishableKey: string; orderId: string; price: number; onPaid: () => void; onRefused: () => void };
+type Props = {
+  publishableKey: string;
+  orderId: string;
+  price: number;
+  onChange: (state: PaymentState) => void;
+  onRefused: () => void;
+};
 
-/** Pays with a real card through Stripe Elements: the card becomes a token, sent like a test token. */
-export default function StripePaymentForm(props: Props) {
-  const stripe = stripeFor(props.publishableKey);
+/**
+ * Pays through Stripe's Payment Element. The element needs the intent's client secret before
+ * it shows, so the order's intent is started (or resumed) as soon as the form mounts. 3-D Secure
+ * runs in Stripe.js's own dialog; a method that needs a redirect comes back to this page with
+ * the intent on the query string.
+ */
+export default function StripePaymentForm({ publishableKey, orderId, price, onChange, onRefused }: Props) {
+  const stripe = stripeFor(publishableKey);
   const [unavailable, setUnavailable] = useState(false);
+  const payment = usePaymentIntent(orderId, { onChange, onRefused, resumeOnMount: true });
+  const { settle } = payment;
+
   useEffect(() => {
     let live = true;
     void stripe.then((s) => live && !s && setUnavailable(true));
@@ -31,6 +48,24 @@ export default function StripePaymentForm(props: Props) {
       live = false;
     };
   }, [stripe]);
+
+  // Back from a redirect: Stripe knows how it ended before our webhook may have arrived.
+  useEffect(() => {
+    const back = stripeReturn(window.location.search);
+    if (!back) return;
+    window.history.replaceState(window.history.state, '', `${window.location.pathname}${back.rest}`);
+    let live = true;
+    void (async () => {
+      const { paymentIntent } = (await (await stripe)?.retrievePaymentIntent(back.clientSecret)) ?? {};
+      if (!live || !paymentIntent) return;
+      const failed = back.redirectStatus === 'failed' ? 'Your payment was not completed.' : null;
+      settle(paymentIntent.status as PaymentIntentStatus, paymentIntent.last_payment_error?.message ?? failed);
+    })();
+    return () => {
+      live = false;
+    };
+  }, [stripe, settle]);
+
   if (unavailable) {
     return (
       <p className="notice notice-error" role="alert">
@@ -38,50 +73,67 @@ export default function StripePaymentForm(props: Props) {
       </p>
     );
   }
+  const { intent } = payment;
+  if (!intent) {
+    return payment.errors.length > 0 ? (
+      <div className="form payment-form">
+        <FormErrors messages={payment.errors} />
+        <button type="button" className="button button-secondary" onClick={() => void payment.resume()}>
+          Try again
+        </button>
+      </div>
+    ) : (
+      <p className="muted" role="status" aria-busy="true">
+        Preparing the payment form…
+      </p>
+    );
+  }
   return (
-    <Elements stripe={stripe}>
-      <CardForm {...props} />
+    // The client secret is fixed for an Elements instance: a new intent gets a new one.
+    <Elements key={intent.clientSecret} stripe={stripe} options={{ clientSecret: intent.clientSecret }}>
+      <IntentForm orderId={orderId} price={price} payment={payment} />
     </Elements>
   );
 }
 
-function CardForm({ orderId, price, onPaid, onRefused }: Props) {
+function IntentForm({ orderId, price, payment }: { orderId: string; price: number; payment: PaymentIntentHandle }) {
   const stripe = useStripe();
   const elements = useElements();
-  const { pay, pending, errors, fail, setPending } = usePayment(orderId, { onPaid, onRefused });
-  const [tokenizing, setTokenizing] = useState(false);
-  const errorId = errors.fields.token ? 'card-error' : undefined;
+  const [ready, setReady] = useState(false);
+  const { state, pending } = payment;
+  const failed = state.kind === 'failed';
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const card = elements?.getElement(CardElement);
-    if (!stripe || !card) return;
-    setTokenizing(true);
-    setPending(true);
-    const { token, error } = await stripe.createToken(card);
-    setTokenizing(false);
-    if (error || !token) {
-      setPending(false);
-      fail(error?.message ?? 'Your card could not be read');
+    if (!stripe || !elements) return;
+    payment.begin();
+    const { error, paymentIntent } = await stripe.confirmPayment({
+      elements,
+      redirect: 'if_required',
+      // Only for payment methods that leave the page; cards stay here (3-D Secure in a dialog).
+      confirmParams: { return_url: `${window.location.origin}/orders/${orderId}` },
+    });
+    if (error) {
+      payment.fail(error.message ?? 'Your payment could not be completed.');
       return;
     }
-    await pay(token.id);
+    payment.settle(paymentIntent.status as PaymentIntentStatus, paymentIntent.last_payment_error?.message ?? null);
   }
 
   return (
     <form className="form payment-form" onSubmit={onSubmit} noValidate aria-labelledby="payment-heading">
       <h2 id="payment-heading">Payment</h2>
-      <FormErrors messages={errors.general} />
+      <FormErrors messages={payment.errors} />
       <div className="field">
         <span className="label" id="card-label">
-          Card
+          Payment details
         </span>
-        <div className="stripe-card" role="group" aria-labelledby="card-label" aria-describedby={errorId}>
-          <CardElement options={{ hidePostalCode: true, style: { base: { fontSize: '16px' } } }} />
+        <div className="stripe-card" role="group" aria-labelledby="card-label" aria-describedby={failed ? paymentErrorId : undefined}>
+          <PaymentElement onReady={() => setReady(true)} options={{ layout: 'tabs' }} />
         </div>
-        <FieldError id={errorId} message={errors.fields.token} />
       </div>
-      <SubmitButton pending={pending || tokenizing || !stripe} className="button button-primary button-lg">
+      <PaymentStateNotice state={state} />
+      <SubmitButton pending={pending || !stripe || !elements || !ready} className="button button-primary button-lg">
         Pay {formatPrice(price)}
       </SubmitButton>
     </form>
