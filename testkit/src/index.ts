@@ -15,7 +15,6 @@ export { recordingLogger, type LogRecord } from './logs.js';
 export { expectErrors } from './http.js';
 export { expectDeadLettered, publishPoison } from './poison.js';
 export {
-  alreadyRefunded,
   cardDeclined,
   chargeReply,
   fakeStripe,
@@ -28,6 +27,21 @@ export {
   type StripeRequest,
   type StripeStandIn,
 } from './stripe-stand-in.js';
+export { alreadyRefunded } from './stripe-replies.js';
+export {
+  TEST_PAYMENT_METHODS,
+  authenticationFailedError,
+  cardDeclinedError,
+  fakeIntents,
+  intentObject,
+  type FakeIntents,
+  type IntentObject,
+  type IntentStatus,
+  type LedgerIntent,
+  type PaymentError,
+  type TestPaymentMethod,
+} from './stripe-intents.js';
+export { intentEvent, signedWebhook, type IntentEventType } from './stripe-webhooks.js';
 export { shutOffDatabase } from './outage.js';
 export { metricValue, scrapeMetrics } from './metrics.js';
 export { acceptsConnection } from './net.js';

@@ -1,5 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fakeIntents } from './stripe-intents.js';
+import { alreadyRefunded, metadataOf, metadataQuery, notFound, searchResult } from './stripe-replies.js';
 
 /** One request the SDK sent to the stand-in, with its form body (or query string) decoded. */
 export interface StripeRequest {
@@ -53,25 +55,23 @@ export const cardDeclined: StandInReply = {
   body: { error: { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' } },
 };
 
-/** Stripe's answer to refunding a charge whose money went back already. */
-export const alreadyRefunded = (chargeId: string): StandInReply => ({
-  status: 400,
-  body: { error: { type: 'invalid_request_error', code: 'charge_already_refunded', message: `Charge ${chargeId} has already been refunded.` } },
-});
-
 /** Stripe's test tokens that the fake declines (https://docs.stripe.com/testing). */
 const DECLINING_TOKENS = /^tok_chargeDeclined/;
 
 /**
  * A fake Stripe that keeps state, for the routes the payments service uses:
  * - POST /v1/charges: a charge in the ledger (declined for `tok_chargeDeclined...`, a bad
- *   token for anything not `tok_...`); the same Idempotency-Key gets the first answer back;
- * - POST /v1/refunds: the charge refunded; a second refund (under another key) answers
- *   Stripe's `charge_already_refunded` error, the same key the first answer;
- * - GET /v1/charges/search with `metadata['key']:'value'`: the charges with that metadata.
+ *   token for anything not `tok_...`);
+ * - POST /v1/refunds with `charge` or `payment_intent`: the money back; a second refund
+ *   (under another key) answers Stripe's `charge_already_refunded` error;
+ * - GET /v1/charges/search with `metadata['key']:'value'`: the charges with that metadata;
+ * - PaymentIntents: create, retrieve, cancel, search, and the buyer's side as test
+ *   controls (`confirmIntent`, `completeAuthentication`), see fakeIntents.
+ * The same Idempotency-Key (on the same path) gets the first answer back.
  */
 export function fakeStripe() {
   const ledger: LedgerCharge[] = [];
+  const intents = fakeIntents();
   const replies = new Map<string, StandInReply>();
   const respond = (req: StripeRequest): StandInReply => {
     const key = req.headers['idempotency-key'] as string | undefined;
@@ -84,8 +84,10 @@ export function fakeStripe() {
   const answer = (req: StripeRequest, idempotencyKey: string | undefined): StandInReply => {
     const url = new URL(req.path, 'http://stand-in');
     if (req.method === 'POST' && url.pathname === '/v1/charges') return charge(req, idempotencyKey);
-    if (req.method === 'POST' && url.pathname === '/v1/refunds') return refund(req.form.charge ?? '');
+    if (req.method === 'POST' && url.pathname === '/v1/refunds') return refund(req.form);
     if (req.method === 'GET' && url.pathname === '/v1/charges/search') return search(url.searchParams.get('query') ?? '');
+    const intentReply = intents.answer(req, url, idempotencyKey);
+    if (intentReply) return intentReply;
     return notFound(`Unrecognized request URL (${req.method}: ${url.pathname})`);
   };
   const charge = (req: StripeRequest, idempotencyKey: string | undefined): StandInReply => {
@@ -110,28 +112,36 @@ export function fakeStripe() {
     if (declined) return { ...cardDeclined, body: { error: { ...(cardDeclined.body as { error: object }).error, charge: stored.id } } };
     return { status: 200, body: chargeObject(stored) };
   };
-  const refund = (chargeId: string): StandInReply => {
+  const refund = (form: Record<string, string>): StandInReply => {
+    if (form.payment_intent !== undefined) return intents.refund(form.payment_intent);
+    const chargeId = form.charge ?? '';
     const stored = ledger.find((c) => c.id === chargeId && c.status === 'succeeded');
-    if (!stored) return notFound(`No such charge: '${chargeId}'`, 'charge');
+    if (!stored) return intents.refundCharge(chargeId) ?? notFound(`No such charge: '${chargeId}'`, 'charge');
     if (stored.refunded) return alreadyRefunded(chargeId);
     stored.refunded = true;
     return { status: 200, body: { id: `re_fake_${chargeId}`, object: 'refund', charge: chargeId, amount: stored.amount, status: 'succeeded' } };
   };
   const search = (query: string): StandInReply => {
-    const match = /^metadata\['([^']+)'\]:'([^']*)'$/.exec(query.trim());
-    if (!match) return { status: 400, body: { error: { type: 'invalid_request_error', param: 'query', message: `The stand-in cannot search for: ${query}` } } };
-    const [, field, value] = match;
-    const data = ledger.filter((c) => c.metadata[field!] === value).map(chargeObject);
-    return { status: 200, body: { object: 'search_result', url: '/v1/charges/search', has_more: false, next_page: null, data } };
+    const parsed = metadataQuery(query);
+    if (!Array.isArray(parsed)) return parsed;
+    const [field, value] = parsed;
+    return searchResult('/v1/charges/search', ledger.filter((c) => c.metadata[field] === value).map(chargeObject));
   };
   return {
     respond,
-    /** Every charge made (failed ones too), oldest first. */
+    /** Every charge made (failed ones too), oldest first; intents' charges are with their intents. */
     charges: (): readonly LedgerCharge[] => ledger,
-    /** Gives a charge's money back, as done by hand in Stripe's dashboard. */
-    refundByHand(chargeId: string) {
-      const stored = ledger.find((c) => c.id === chargeId);
-      if (!stored) throw new Error(`the fake Stripe holds no charge ${chargeId}`);
+    /** Every payment intent created, oldest first, as it is now. */
+    intents: intents.intents,
+    /** One payment intent as it is now (throws if the fake holds none with that id). */
+    intent: intents.intent,
+    confirmIntent: intents.confirmIntent,
+    completeAuthentication: intents.completeAuthentication,
+    /** Gives a charge's or a payment intent's money back, as done by hand in Stripe's dashboard. */
+    refundByHand(id: string) {
+      if (id.startsWith('pi_')) return intents.refundByHand(id);
+      const stored = ledger.find((c) => c.id === id);
+      if (!stored) throw new Error(`the fake Stripe holds no charge ${id}`);
       stored.refunded = true;
     },
   };
@@ -180,6 +190,8 @@ export async function startStripeStandIn(respond?: Responder, options: { latency
     charges: () => requests.filter((r) => r.method === 'POST' && r.path === '/v1/charges'),
     /** The refund requests only (POST /v1/refunds). */
     refunds: () => requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds'),
+    /** The payment intent creations only (POST /v1/payment_intents). */
+    intents: () => requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents'),
     /** The stateful fake behind the default responder: its ledger, and a responder to delegate to. */
     fake,
     respondWith(next: Responder) {
@@ -219,17 +231,4 @@ function chargeObject(c: LedgerCharge) {
     refunded: c.refunded,
     status: c.status,
   };
-}
-
-/** `metadata[key]=value` form fields as Stripe stores them. */
-function metadataOf(form: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(form)
-      .map(([k, v]) => [/^metadata\[(.+)\]$/.exec(k)?.[1], v] as const)
-      .filter((e): e is [string, string] => e[0] !== undefined),
-  );
-}
-
-function notFound(message: string, param?: string): StandInReply {
-  return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', param, message } } };
 }
