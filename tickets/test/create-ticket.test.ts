@@ -78,7 +78,7 @@ describe('POST /api/tickets', () => {
       expect(events).toContainEqual({ id: res.body.id, version: 0, title: stored, price: 10, userId: seller.id });
     });
 
-    it.each([1_000_000, 12.34, 0.01, 19.99, 0.3, 0.1, 1, 999_999.99, 1.1, 4.35])(
+    it.each([1_000_000, 12.34, 0.5, 19.99, 0.57, 0.7, 1, 999_999.99, 1.1, 4.35])(
       'when the price is %s, then 201 and the price round-trips exactly in the response, GET and the event',
       async (price) => {
         const seller = await aUser();
@@ -169,6 +169,8 @@ describe('POST /api/tickets', () => {
       ['a price of -0', { title: 'Free', price: -0 }, ['price']],
       ['a negative price', { title: 'Negative', price: -5 }, ['price']],
       ['a price of -0.01', { title: 'Negative', price: -0.01 }, ['price']],
+      ['a price of 0.01', { title: 'Below the minimum charge', price: 0.01 }, ['price']],
+      ['a price of 0.49', { title: 'Below the minimum charge', price: 0.49 }, ['price']],
       ['a price of 1000000.01', { title: 'Too dear', price: 1_000_000.01 }, ['price']],
       ['a price of 1000001', { title: 'Too dear', price: 1_000_001 }, ['price']],
       ['a price of 1e21', { title: 'Too dear', price: 1e21 }, ['price']],
@@ -193,6 +195,20 @@ describe('POST /api/tickets', () => {
       expectErrors(res, 400, fields);
       expect(await observableState()).toEqual(before);
     });
+
+    it.each([0.49, 0.25, 0.01, 0, -5])(
+      'when the price is %s (below 0.50, the minimum charge), then 400 "Price must be at least 0.50" on price and nothing is created',
+      async (price) => {
+        const seller = await aUser();
+        const before = await observableState();
+
+        const res = await t.http.post('/api/tickets').set('Cookie', seller.cookie).send({ title: 'Too cheap to pay for', price });
+
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({ errors: [{ message: 'Price must be at least 0.50', field: 'price' }] });
+        expect(await observableState()).toEqual(before);
+      },
+    );
 
     it('when the price is 1e309 in the JSON text (Infinity once parsed), then 400 naming price', async () => {
       const seller = await aUser();

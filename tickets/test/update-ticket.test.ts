@@ -101,7 +101,7 @@ describe('PUT /api/tickets/:id', () => {
   it.each([
     ['a 200-character title', { title: 'a'.repeat(200), price: 10 }],
     ['a price of 1000000', { title: 'Max', price: 1_000_000 }],
-    ['a price of 0.01', { title: 'Min', price: 0.01 }],
+    ['a price of 0.5 (the minimum charge)', { title: 'Min', price: 0.5 }],
     ['a price of 12.34', { title: 'Two decimals', price: 12.34 }],
   ])('when the owner sends %s, then 200 and it round-trips exactly', async (_, body) => {
     const owner = await aUser();
@@ -213,6 +213,7 @@ describe('PUT /api/tickets/:id', () => {
       ['no title', { price: 10 }, ['title']],
       ['no price', { title: 'Only title' }, ['price']],
       ['a price of 0', { title: 'Free', price: 0 }, ['price']],
+      ['a price of 0.49', { title: 'Below the minimum charge', price: 0.49 }, ['price']],
       ['a negative price', { title: 'Negative', price: -1 }, ['price']],
       ['a price of 1000000.01', { title: 'Too dear', price: 1_000_000.01 }, ['price']],
       ['a price of 12.345', { title: 'Three decimals', price: 12.345 }, ['price']],
@@ -227,6 +228,18 @@ describe('PUT /api/tickets/:id', () => {
       const res = await t.http.put(`/api/tickets/${created.id}`).set('Cookie', owner.cookie).send(body);
 
       expectErrors(res, 400, fields);
+      expect(await stateOf(created)).toEqual(before);
+    });
+
+    it('when the owner lowers the price below 0.50 (the minimum charge), then 400 "Price must be at least 0.50" on price and the ticket is unchanged', async () => {
+      const owner = await aUser();
+      const created = await createTicket(t, owner);
+      const before = await stateOf(created);
+
+      const res = await t.http.put(`/api/tickets/${created.id}`).set('Cookie', owner.cookie).send({ title: created.title, price: 0.49 });
+
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ errors: [{ message: 'Price must be at least 0.50', field: 'price' }] });
       expect(await stateOf(created)).toEqual(before);
     });
 

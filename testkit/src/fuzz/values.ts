@@ -34,7 +34,7 @@ export const awkwardNumber: Arbitrary<number> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc.constantFrom(
-      0, -0, 1, -1, 0.01, 0.001, 0.1 + 0.2, 12.5, 12.505, 19.99, 1.005, 1e-7, 1e21, 1e308, -1e308,
+      0, -0, 1, -1, 0.01, 0.001, 0.1 + 0.2, 0.49, 0.5, 12.5, 12.505, 19.99, 1.005, 1e-7, 1e21, 1e308, -1e308,
       Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, Number.MIN_VALUE, 999_999.99, 1_000_000, 1_000_000.01, 2 ** 31,
     ),
   },
