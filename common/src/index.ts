@@ -55,10 +55,11 @@ export { type Database, type Db, type Executor, type Tx } from './db/database.js
 export { inbox, outbox } from './db/messaging-tables.js';
 export { isUniqueViolation } from './db/errors.js';
 export { enqueueEvent } from './outbox/enqueue.js';
+export { recordInInbox } from './outbox/inbox.js';
 
 // A service's life: context, HTTP app and server, workers, start and graceful stop
 export { createServiceContext, type ServiceContext } from './service/context.js';
-export { createServiceApp } from './service/create-app.js';
+export { createServiceApp, type WithRawBody } from './service/create-app.js';
 export { createHttpServer } from './service/http-server.js';
 export { createMetricsApp } from './service/metrics-app.js';
 export { type Logger } from './service/logger.js';

@@ -1,9 +1,9 @@
 // Every write the payments service makes to its own database (its payments and payment attempts,
 // the provider calls waiting to be retried, and its replica of the orders service's orders),
 // each together with the event it publishes, if any.
-import { enqueueEvent, isNextVersion, toCents, type Db, type Tx } from '@ticketing/common';
-import { OrderStatus, type EventPayload } from '@ticketing/contracts';
-import { and, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { enqueueEvent, isNextVersion, toCents, type Db, type Executor, type Tx } from '@ticketing/common';
+import { OrderStatus, type EventPayload, type PaymentIntentStatus } from '@ticketing/contracts';
+import { and, eq, inArray, isNull, lt, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import {
   AttemptState,
   orders,
@@ -60,7 +60,7 @@ export async function recordPayment(tx: Tx, charge: Pick<Payment, 'orderId' | 'c
  */
 export async function startAttempt(
   db: Db,
-  attempt: Pick<PaymentAttempt, 'orderId' | 'buyerId' | 'amountCents' | 'provider' | 'idempotencyKey'>,
+  attempt: Pick<PaymentAttempt, 'orderId' | 'buyerId' | 'amountCents' | 'provider' | 'idempotencyKey'> & Partial<Pick<PaymentAttempt, 'kind'>>,
 ): Promise<PaymentAttempt | undefined> {
   const [started] = await db
     .insert(paymentAttempts)
@@ -72,6 +72,43 @@ export async function startAttempt(
     })
     .returning();
   return started;
+}
+
+/**
+ * Records where an intent attempt's PaymentIntent stands. The first time its intent id is
+ * recorded, payment.started tells the orders service that the order awaits payment; true then.
+ * A final status (succeeded, canceled) is never overwritten: Stripe's webhooks may arrive out of
+ * order.
+ */
+export async function noteIntent(
+  tx: Tx,
+  attemptId: string,
+  intent: { id: string; status: PaymentIntentStatus; lastError: string | null },
+): Promise<boolean> {
+  const [started] = await tx
+    .update(paymentAttempts)
+    .set({ intentId: intent.id })
+    .where(and(eq(paymentAttempts.id, attemptId), isNull(paymentAttempts.intentId)))
+    .returning({ orderId: paymentAttempts.orderId });
+  if (started) await enqueueEvent(tx, 'payment.started', { id: attemptId, orderId: started.orderId });
+  await tx
+    .update(paymentAttempts)
+    .set({ intentStatus: intent.status, lastError: intent.lastError })
+    .where(
+      and(
+        eq(paymentAttempts.id, attemptId),
+        or(isNull(paymentAttempts.intentStatus), notInArray(paymentAttempts.intentStatus, ['succeeded', 'canceled'])),
+      ),
+    );
+  return started !== undefined;
+}
+
+/** A pending intent attempt was looked at and is still open: the next look waits its turn again. */
+export async function touchAttempt(db: Db, id: string) {
+  await db
+    .update(paymentAttempts)
+    .set({ updatedAt: sql`now()` })
+    .where(and(eq(paymentAttempts.id, id), eq(paymentAttempts.state, AttemptState.Pending)));
 }
 
 /** What became of a charge: the order's payment, or money to give back. */
@@ -116,7 +153,7 @@ async function moveAttempt(tx: Tx, id: string, state: typeof AttemptState.Record
  * No charge came of the attempt. With `untouchedForMs`, only if it is still that stale (a
  * request that took it up again meanwhile settles it itself).
  */
-export async function markAttemptFailed(db: Db, id: string, stale?: { untouchedForMs: number }) {
+export async function markAttemptFailed(db: Executor, id: string, stale?: { untouchedForMs: number }) {
   await db
     .update(paymentAttempts)
     .set({ state: AttemptState.Failed, updatedAt: sql`now()` })

@@ -1,6 +1,12 @@
 import { baseConfigSchema, type ServiceContext } from '@ticketing/common';
 import { z } from 'zod';
 
+/** A whole-number setting from `min` to `max` (in `unit`), with its default. */
+const wholeNumber = (min: number, max: number, unit: string, fallback: number) => {
+  const message = `must be a whole number${unit ? ` of ${unit}` : ''} from ${min} to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message).default(fallback);
+};
+
 export const configSchema = baseConfigSchema
   .extend({
     /**
@@ -24,38 +30,47 @@ export const configSchema = baseConfigSchema
       .refine((u) => new URL(u).pathname === '/', 'must be an origin only, e.g. http://127.0.0.1:12111 (the SDK adds /v1/...)')
       .optional(),
     /** Retries of a failed Stripe request (same idempotency key, so never a second charge). */
-    STRIPE_MAX_NETWORK_RETRIES: z.coerce
-      .number({ error: 'must be a whole number from 0 to 10' })
-      .int('must be a whole number from 0 to 10')
-      .min(0, 'must be a whole number from 0 to 10')
-      .max(10, 'must be a whole number from 0 to 10')
-      .default(2),
+    STRIPE_MAX_NETWORK_RETRIES: wholeNumber(0, 10, '', 2),
+    /**
+     * The signing secret of the Stripe webhook endpoint (`whsec_...`, from the dashboard or
+     * `stripe listen`): POST /api/payments/webhook exists only with it, and checks every
+     * delivery's signature with it. Required in production with the stripe provider; elsewhere,
+     * without it, intents are settled by the reconciler alone.
+     */
+    STRIPE_WEBHOOK_SECRET: z.string().regex(/^whsec_\S+$/, 'must be a Stripe webhook signing secret (whsec_...)').optional(),
+    /** How old a webhook's signed timestamp may be, in seconds: an older delivery is refused as a replay (Stripe's default, 300). */
+    STRIPE_WEBHOOK_TOLERANCE_SECONDS: wholeNumber(1, 3600, 'seconds', 300),
     /**
      * How long each sandbox charge takes, in milliseconds (default 0). A real provider answers
      * in a second or two; whole-system tests set this to make payments race order expiry.
      */
-    SANDBOX_CHARGE_LATENCY_MS: z.coerce
-      .number({ error: 'must be a whole number of milliseconds from 0 to 60000' })
-      .int('must be a whole number of milliseconds from 0 to 60000')
-      .min(0, 'must be a whole number of milliseconds from 0 to 60000')
-      .max(60_000, 'must be a whole number of milliseconds from 0 to 60000')
-      .default(0),
+    SANDBOX_CHARGE_LATENCY_MS: wholeNumber(0, 60_000, 'milliseconds', 0),
     /**
      * A payment attempt still pending this many seconds after it last started a charge is
      * settled with the provider: the charge is recorded or refunded, or the attempt failed.
      * It must outlast a request's whole provider call (timeout times retries) and the time
      * Stripe's search takes to see a new charge (under a minute, normally); default 300.
      */
-    PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS: z.coerce
-      .number({ error: 'must be a whole number of seconds from 1 to 86400' })
-      .int('must be a whole number of seconds from 1 to 86400')
-      .min(1, 'must be a whole number of seconds from 1 to 86400')
-      .max(86_400, 'must be a whole number of seconds from 1 to 86400')
-      .default(300),
+    PAYMENT_ATTEMPT_RESOLVE_AFTER_SECONDS: wholeNumber(1, 86_400, 'seconds', 300),
+    /**
+     * A payment intent still open this many seconds after it was last heard of is asked about at
+     * the provider, in case its webhook was lost (default 60; Stripe's search, which finds an
+     * intent whose id was never recorded, can take about that long). An open intent whose order
+     * was cancelled or expired is cancelled at once, whatever this says.
+     */
+    PAYMENT_INTENT_RECONCILE_AFTER_SECONDS: wholeNumber(1, 86_400, 'seconds', 60),
   })
   .superRefine((c, ctx) => {
     if (c.PAYMENTS_PROVIDER === 'stripe' && !c.STRIPE_SECRET_KEY) {
       ctx.addIssue({ code: 'custom', path: ['STRIPE_SECRET_KEY'], message: 'is required when PAYMENTS_PROVIDER is "stripe"' });
+    }
+    const stripe = c.PAYMENTS_PROVIDER === 'stripe' || (!c.PAYMENTS_PROVIDER && c.STRIPE_SECRET_KEY);
+    if (c.NODE_ENV === 'production' && stripe && !c.STRIPE_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STRIPE_WEBHOOK_SECRET'],
+        message: 'is required in production with the stripe provider: payments confirmed in the browser are learned from the webhook',
+      });
     }
     if (c.NODE_ENV === 'production' && !c.PAYMENTS_PROVIDER && !c.STRIPE_SECRET_KEY) {
       ctx.addIssue({

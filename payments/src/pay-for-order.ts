@@ -1,17 +1,11 @@
 import { createHash } from 'node:crypto';
-import { AppError, badRequest, notFound, type Logger } from '@ticketing/common';
-import { OrderStatus } from '@ticketing/contracts';
-import { eq } from 'drizzle-orm';
+import { badRequest, type Logger } from '@ticketing/common';
 import { markAttemptFailed, settleCharge, startAttempt } from './changes.js';
 import type { PaymentsService } from './config.js';
-import { orders, payments, type Order, type Payment, type PaymentAttempt } from './db/schema.js';
+import type { Payment, PaymentAttempt } from './db/schema.js';
+import { alreadyPaid, cancelledOrder, findBuyersOrder, providerUnavailable, refuseUnpayable, type PayableOrder } from './payable-order.js';
 import type { PaymentProvider } from './providers/payment-provider.js';
 import { giveBack } from './refunds.js';
-
-const orderNotFound = () => notFound('Order not found');
-const cancelledOrder = () => badRequest('Cannot pay for a cancelled order');
-const alreadyPaid = () => badRequest('Order has already been paid');
-const providerUnavailable = () => new AppError(502, [{ message: 'Payment provider unavailable' }]);
 
 /** Who pays for which order, with which card token. */
 export interface PaymentRequest {
@@ -41,8 +35,7 @@ export async function payForOrder(
   { buyerId, orderId, token }: PaymentRequest,
   log: Logger,
 ): Promise<Payment> {
-  const order = await findBuyersOrder(service, buyerId, orderId);
-  await refuseUnpayable(service, order);
+  const order = await refuseUnpayable(service, await findBuyersOrder(service, buyerId, orderId));
   const attempt = await recordAttempt(service, provider, order, token);
   const chargeId = await chargeCard(service, provider, attempt, token, log);
   const payment = await recordOrGiveBack(service, provider, attempt, chargeId, log);
@@ -50,27 +43,8 @@ export async function payForOrder(
   return payment;
 }
 
-async function findBuyersOrder(service: PaymentsService, buyerId: string, orderId: string): Promise<Order> {
-  const [order] = await service.database.db.select().from(orders).where(eq(orders.id, orderId));
-  // Someone else's order is "not found" too: its existence is not theirs to learn.
-  if (!order || order.userId !== buyerId) throw orderNotFound();
-  return order;
-}
-
-/** The order's own state decides first; the deadline holds even before order.cancelled arrives. */
-async function refuseUnpayable(service: PaymentsService, order: Order) {
-  if (order.status === OrderStatus.Cancelled) throw cancelledOrder();
-  if (order.status === OrderStatus.Complete) throw alreadyPaid();
-  const [paid] = await service.database.db
-    .select({ id: payments.id })
-    .from(payments)
-    .where(eq(payments.orderId, order.id));
-  if (paid) throw alreadyPaid();
-  if (order.expiresAt.getTime() <= Date.now()) throw badRequest('Order has expired');
-}
-
 /** The attempt, committed before any money moves; the same order and card token are the same attempt. */
-async function recordAttempt(service: PaymentsService, provider: PaymentProvider, order: Order, token: string) {
+async function recordAttempt(service: PaymentsService, provider: PaymentProvider, order: PayableOrder, token: string) {
   const attempt = await startAttempt(service.database.db, {
     orderId: order.id,
     buyerId: order.userId,

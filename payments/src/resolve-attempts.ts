@@ -75,7 +75,7 @@ async function resolve(service: ServiceContext, provider: PaymentProvider, attem
   return true;
 }
 
-/** Pending attempts of this provider, untouched for `resolveAfterMs`, not waiting after a failed look-up. */
+/** Pending charge attempts of this provider, untouched for `resolveAfterMs`, not waiting after a failed look-up (intents: reconcile-intents.ts). */
 async function staleAttempts(service: ServiceContext, provider: PaymentProvider, options: ResolveOptions): Promise<PaymentAttempt[]> {
   const rows = await service.database.db
     .select({ attempt: paymentAttempts })
@@ -83,6 +83,7 @@ async function staleAttempts(service: ServiceContext, provider: PaymentProvider,
     .leftJoin(providerRetries, and(eq(providerRetries.kind, 'resolve'), eq(providerRetries.subject, sql`${paymentAttempts.id}::text`)))
     .where(
       and(
+        eq(paymentAttempts.kind, 'charge'),
         eq(paymentAttempts.state, AttemptState.Pending),
         eq(paymentAttempts.provider, provider.name),
         lt(paymentAttempts.updatedAt, sql`now() - ${options.resolveAfterMs} * interval '1 millisecond'`),

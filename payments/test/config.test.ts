@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@ticketing/common';
+import { ConfigError, loadConfig, type Db } from '@ticketing/common';
 import { recordingLogger, testKeys } from '@ticketing/testkit';
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../src/config.js';
@@ -11,7 +11,9 @@ const base = {
   JWT_PUBLIC_KEY: testKeys.publicKeyPem,
 };
 
-const chooseProvider = (config: Parameters<typeof choose>[0]) => choose(config, recordingLogger().logger);
+/** Choosing a provider queries nothing: a database that would throw if asked. */
+const unusedDb = {} as Db;
+const chooseProvider = (config: Parameters<typeof choose>[0]) => choose(config, recordingLogger().logger, unusedDb);
 
 function problemsOf(env: Record<string, string>) {
   try {
@@ -70,9 +72,32 @@ describe('payments configuration', () => {
     expect(problemsOf({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^STRIPE_SECRET_KEY: is required in production/)]);
   });
 
-  it('when NODE_ENV is production, then the sandbox runs only with PAYMENTS_PROVIDER=sandbox, and Stripe with its key', () => {
+  it('when NODE_ENV is production, then the sandbox runs only with PAYMENTS_PROVIDER=sandbox, and Stripe with its key and webhook secret', () => {
+    const stripe = { NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_abc', STRIPE_WEBHOOK_SECRET: 'whsec_abc' };
     expect(chooseProvider(loadConfig(configSchema, { ...base, NODE_ENV: 'production', PAYMENTS_PROVIDER: 'sandbox' })).name).toBe('sandbox');
-    expect(chooseProvider(loadConfig(configSchema, { ...base, NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_abc' })).name).toBe('stripe');
+    expect(chooseProvider(loadConfig(configSchema, { ...base, ...stripe })).name).toBe('stripe');
+  });
+
+  it('when NODE_ENV is production with the stripe provider but no STRIPE_WEBHOOK_SECRET, then start-up fails', () => {
+    expect(problemsOf({ NODE_ENV: 'production', STRIPE_SECRET_KEY: 'sk_live_abc' })).toEqual([
+      expect.stringMatching(/^STRIPE_WEBHOOK_SECRET: is required in production with the stripe provider/),
+    ]);
+    expect(problemsOf({ NODE_ENV: 'production', PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_live_abc' })).toHaveLength(1);
+  });
+
+  it('when the webhook settings are not given, then there is no webhook secret, a 300 s tolerance and a 60 s reconcile', () => {
+    const config = loadConfig(configSchema, { ...base, STRIPE_SECRET_KEY: 'sk_test_abc' });
+    expect(config.STRIPE_WEBHOOK_SECRET).toBeUndefined();
+    expect(config.STRIPE_WEBHOOK_TOLERANCE_SECONDS).toBe(300);
+    expect(config.PAYMENT_INTENT_RECONCILE_AFTER_SECONDS).toBe(60);
+  });
+
+  it('when a webhook setting is malformed, then start-up names it', () => {
+    expect(problemsOf({ STRIPE_WEBHOOK_SECRET: 'sk_test_abc' })).toEqual([expect.stringMatching(/^STRIPE_WEBHOOK_SECRET: must be a Stripe webhook signing secret/)]);
+    expect(problemsOf({ STRIPE_WEBHOOK_TOLERANCE_SECONDS: '0' })).toEqual([expect.stringMatching(/^STRIPE_WEBHOOK_TOLERANCE_SECONDS: must be a whole number of seconds from 1 to 3600/)]);
+    expect(problemsOf({ PAYMENT_INTENT_RECONCILE_AFTER_SECONDS: '1.5' })).toEqual([
+      expect.stringMatching(/^PAYMENT_INTENT_RECONCILE_AFTER_SECONDS: must be a whole number of seconds/),
+    ]);
   });
 
   it('when PAYMENTS_PROVIDER is sandbox beside a Stripe key, then the sandbox is used, as asked', () => {

@@ -6,6 +6,7 @@ import { ONE_PAYMENT_PER_ORDER, payments } from '../src/db/schema.js';
 import { listeners } from '../src/events/listeners.js';
 import {
   anOrder,
+  attemptsOf,
   cancel,
   complete,
   expectError,
@@ -72,9 +73,8 @@ describe('POST /api/payments', () => {
     });
 
     it.each([
-      [0.01, 1],
-      [0.1, 10],
-      [0.3, 30],
+      [0.5, 50],
+      [0.51, 51],
       [1.1, 110],
       [4.35, 435],
       [19.99, 1999],
@@ -304,6 +304,21 @@ describe('POST /api/payments', () => {
       expectError(res, 400, 'Cannot pay for a cancelled order');
       expect(await paymentState(t)).toEqual(before);
     });
+
+    it.each([0.01, 0.3, 0.49])(
+      'when the order costs %s dollars, under Stripe\'s minimum charge, then 400 "Amount is below the minimum charge of $0.50" and nothing is charged',
+      async (price) => {
+        const buyer = await aUser();
+        const order = await orderOf(buyer, { ticket: { id: randomUUID(), price } });
+        const before = await paymentState(t);
+
+        const res = await pay(t, buyer, { orderId: order.id, token: 'tok_visa' });
+
+        expectError(res, 400, 'Amount is below the minimum charge of $0.50');
+        expect(await paymentState(t)).toEqual(before);
+        expect(await attemptsOf(t, order.id)).toEqual([]);
+      },
+    );
 
     it('when the order has expired but order.cancelled has not arrived, then 400 "Order has expired" and nothing is charged', async () => {
       const buyer = await aUser();

@@ -27,7 +27,7 @@ function recordingProvider() {
   const refunds: { chargeId: string; idempotencyKey: string }[] = [];
   const state = { failing: false, calls: 0 };
   const provider: PaymentProvider = {
-    ...createSandboxProvider(),
+    ...createSandboxProvider({ db: t.service.database.db }),
     async refund(request) {
       state.calls++;
       if (state.failing) throw new Error('provider down');

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createSandboxProvider } from '../src/providers/sandbox-provider.js';
+import type { Db } from '@ticketing/common';
+import { createSandboxProvider as create } from '../src/providers/sandbox-provider.js';
+
+/** Token charges keep no records (sandbox-intents.test.ts tests the intents, in the database). */
+const createSandboxProvider = (options: { latencyMs?: number } = {}) => create({ db: {} as Db, ...options });
 
 const request = (token: string, idempotencyKey = randomUUID(), attemptId = randomUUID()) => ({
   amountCents: 2050,

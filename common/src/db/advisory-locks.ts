@@ -19,6 +19,8 @@ export const advisoryLocks = {
   paymentsRefundSweep: 7_262_020,
   /** payments' attempt resolver: one replica at a time asks the provider about stale attempts. */
   paymentsAttemptResolver: 7_262_021,
+  /** payments' intent reconciler: one replica at a time asks the provider about open intents. */
+  paymentsIntentReconciler: 7_262_022,
 } as const;
 
 /**

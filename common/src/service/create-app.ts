@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import express, { type Express, type Router } from 'express';
@@ -16,14 +17,19 @@ import { healthRoutes } from './health.js';
 export const BODY_LIMIT = '100kb';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** A request whose JSON body was parsed, with the bytes it was parsed from. */
+export type WithRawBody = { rawBody?: Buffer };
+
 /**
  * A UTF-8 JSON body must be UTF-8: decoded as it is, each bad byte would become U+FFFD and be
- * stored as if the client had sent it. Answered 400 by the error handler.
+ * stored as if the client had sent it. Answered 400 by the error handler. The bytes are kept
+ * (`rawBody`): a signature, such as a webhook's, is checked over exactly what was sent.
  */
-function refuseInvalidUtf8(_req: unknown, _res: unknown, body: Buffer, encoding: string) {
+function keepValidUtf8(req: IncomingMessage & WithRawBody, _res: unknown, body: Buffer, encoding: string) {
   if (encoding === 'utf-8' && !isUtf8(body)) {
     throw Object.assign(new Error('Request body is not valid UTF-8'), { status: 400, type: 'entity.encoding.invalid' });
   }
+  req.rawBody = body;
 }
 
 /**
@@ -65,7 +71,7 @@ export function createServiceApp(service: ServiceContext, routes: Router): Expre
   });
   app.use(healthRoutes(service));
   app.use(refuseCrossSiteWrites, requireJsonBodies); // before the body is read
-  app.use(express.json({ limit: BODY_LIMIT, verify: refuseInvalidUtf8 }));
+  app.use(express.json({ limit: BODY_LIMIT, verify: keepValidUtf8 }));
   app.use(cookieParser());
   // After body parsing: stream callbacks would lose the async context set before it.
   app.use((req, _res, next) => {

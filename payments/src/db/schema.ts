@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderStatus } from '@ticketing/contracts';
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { PaymentIntentStatus } from '@ticketing/contracts';
+import { boolean, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export { inbox, outbox, revokedSessions } from '@ticketing/common';
 
@@ -34,7 +35,10 @@ export const payments = pgTable('payments', {
     .notNull()
     .unique(ONE_PAYMENT_PER_ORDER)
     .references(() => orders.id),
-  /** The provider's id for the charge (Stripe `ch_...`, sandbox `ch_sandbox_...`). */
+  /**
+   * The provider's id for the money taken: a charge (Stripe `ch_...`, sandbox `ch_sandbox_...`)
+   * or a payment intent (`pi_...`, `pi_sandbox_...`), which is what a refund names.
+   */
   chargeId: text('charge_id').notNull(),
   amountCents: integer('amount_cents').notNull(),
   /** Which provider took the money: `sandbox` or `stripe`. */
@@ -65,6 +69,13 @@ export const AttemptState = {
 } as const;
 export type AttemptState = (typeof AttemptState)[keyof typeof AttemptState];
 
+/**
+ * How an attempt takes money: a `charge` of a card token, answered in the request (POST
+ * /api/payments), or an `intent` the buyer confirms in the browser, whose outcome arrives later
+ * (a webhook, the sandbox's confirm, or the reconciler): POST /api/payments/intents.
+ */
+export type AttemptKind = 'charge' | 'intent';
+
 /** Every charge asked of the provider, from before the call until its money is on record or back. */
 export const paymentAttempts = pgTable(
   'payment_attempts',
@@ -72,6 +83,7 @@ export const paymentAttempts = pgTable(
     id: uuid('id')
       .primaryKey()
       .$defaultFn(() => randomUUID()),
+    kind: text('kind').$type<AttemptKind>().notNull().default('charge'),
     orderId: uuid('order_id')
       .notNull()
       .references(() => orders.id),
@@ -82,8 +94,14 @@ export const paymentAttempts = pgTable(
     /** Sent with the charge (the order and the card token): the same key is the same charge and the same attempt. */
     idempotencyKey: text('idempotency_key').notNull().unique(),
     state: text('state').$type<AttemptState>().notNull().default(AttemptState.Pending),
-    /** The provider's charge, once known. */
+    /** The provider's charge, once known (for an intent: the intent's id, once it succeeded). */
     chargeId: text('charge_id'),
+    /** An intent attempt's PaymentIntent at the provider, once created. */
+    intentId: text('intent_id').unique(),
+    /** The intent's status as last heard (the answer to the buyer, the reconciler's start). */
+    intentStatus: text('intent_status').$type<PaymentIntentStatus>(),
+    /** Why the intent's last payment method failed, for the buyer ("Your card was declined."). */
+    lastError: text('last_error'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     /** Last change; a `pending` attempt untouched for a while is resolved with the provider. */
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -108,6 +126,27 @@ export const providerRetries = pgTable(
   (t) => [primaryKey({ columns: [t.kind, t.subject] })],
 );
 
+/**
+ * The sandbox provider's payment intents: its stand-in for Stripe's own records, in this
+ * service's database so that every replica sees the same intent through confirm, challenge
+ * and refund. Never written with the stripe provider.
+ */
+export const sandboxIntents = pgTable('sandbox_intents', {
+  id: text('id').primaryKey(),
+  clientSecret: text('client_secret').notNull().unique(),
+  /** The same key is the same intent, as at Stripe. */
+  idempotencyKey: text('idempotency_key').notNull().unique(),
+  amountCents: integer('amount_cents').notNull(),
+  currency: text('currency').notNull(),
+  attemptId: uuid('attempt_id').notNull(),
+  orderId: uuid('order_id').notNull(),
+  status: text('status').$type<PaymentIntentStatus>().notNull(),
+  lastError: text('last_error'),
+  refunded: boolean('refunded').notNull().default(false),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
 export type Order = typeof orders.$inferSelect;
 export type Payment = typeof payments.$inferSelect;
 export type PaymentAttempt = typeof paymentAttempts.$inferSelect;
+export type SandboxIntent = typeof sandboxIntents.$inferSelect;

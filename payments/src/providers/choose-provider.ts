@@ -1,4 +1,4 @@
-import type { Logger } from '@ticketing/common';
+import type { Db, Logger } from '@ticketing/common';
 import type { Config } from '../config.js';
 import type { PaymentProvider } from './payment-provider.js';
 import { createSandboxProvider } from './sandbox-provider.js';
@@ -6,10 +6,11 @@ import { createStripeProvider } from './stripe-provider.js';
 
 /**
  * PAYMENTS_PROVIDER when set, else `stripe` when STRIPE_SECRET_KEY is set, else the offline
- * `sandbox` (the config refuses that default in production, so it is never reached there).
+ * `sandbox` (the config refuses that default in production, so it is never reached there). The
+ * sandbox keeps its payment intents in `db`.
  */
-export function chooseProvider(config: Config, logger: Logger): PaymentProvider {
-  const provider = pick(config);
+export function chooseProvider(config: Config, logger: Logger, db: Db): PaymentProvider {
+  const provider = pick(config, db);
   if (provider.name === 'sandbox' && config.NODE_ENV === 'production') {
     logger.warn('PAYMENTS_PROVIDER=sandbox in production: payments take no money');
   }
@@ -17,7 +18,7 @@ export function chooseProvider(config: Config, logger: Logger): PaymentProvider 
   return provider;
 }
 
-function pick(config: Config): PaymentProvider {
+function pick(config: Config, db: Db): PaymentProvider {
   const name = config.PAYMENTS_PROVIDER ?? (config.STRIPE_SECRET_KEY ? 'stripe' : 'sandbox');
   if (name === 'stripe') {
     return createStripeProvider({
@@ -26,5 +27,5 @@ function pick(config: Config): PaymentProvider {
       maxNetworkRetries: config.STRIPE_MAX_NETWORK_RETRIES,
     });
   }
-  return createSandboxProvider({ latencyMs: config.SANDBOX_CHARGE_LATENCY_MS });
+  return createSandboxProvider({ db, latencyMs: config.SANDBOX_CHARGE_LATENCY_MS });
 }

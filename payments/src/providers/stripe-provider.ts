@@ -1,10 +1,13 @@
+import type { PaymentIntentStatus } from '@ticketing/contracts';
 import Stripe from 'stripe';
 import {
   PaymentProviderError,
   type ChargeRequest,
   type ChargeResult,
   type FoundCharge,
+  type IntentRequest,
   type PaymentProvider,
+  type ProviderIntent,
 } from './payment-provider.js';
 
 export interface StripeProviderOptions {
@@ -30,14 +33,18 @@ export function stripeEndpoint(apiUrl: string): { host: string; port: number; pr
   };
 }
 
-/** The charge metadata that names the payment attempt, and finds its charge with Charges search. */
+/** The charge and intent metadata that names the payment attempt, and finds it with search. */
 export const ATTEMPT_METADATA = 'attempt_id';
+/** The intent metadata that names the order, for whoever reads it in Stripe's dashboard. */
+export const ORDER_METADATA = 'order_id';
 
 /**
- * Charges through the official Stripe SDK (Charges API, card tokens such as `tok_visa`).
- * A card error (402) is a decline and an invalid request about the `source` is a bad token:
- * both are the buyer's to fix. Everything else (network, 5xx, bad API key, rate limit, an
- * amount Stripe refuses) is not, and rejects with PaymentProviderError.
+ * Takes money through the official Stripe SDK: PaymentIntents that the buyer confirms with the
+ * Payment Element (the integration Stripe recommends, with 3-D Secure), and the legacy Charges
+ * API for card tokens such as `tok_visa` (POST /api/payments). A card error (402) is a decline
+ * and an invalid request about the `source` is a bad token: both are the buyer's to fix.
+ * Everything else (network, 5xx, bad API key, rate limit) is not, and rejects with
+ * PaymentProviderError. Refunds name the intent or the charge.
  */
 export function createStripeProvider(options: StripeProviderOptions): PaymentProvider {
   const stripe = new Stripe(options.secretKey, {
@@ -85,13 +92,93 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
     },
     async refund({ chargeId, idempotencyKey }) {
       try {
-        await stripe.refunds.create({ charge: chargeId }, { idempotencyKey });
+        // An intent's money is refunded by naming the intent (its latest charge is the one refunded).
+        const target = chargeId.startsWith('pi_') ? { payment_intent: chargeId } : { charge: chargeId };
+        await stripe.refunds.create(target, { idempotencyKey });
       } catch (err) {
         // Refunded already (by hand, or under another key): the money is back, which is the point.
         if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'charge_already_refunded') return;
         throw new PaymentProviderError(`Stripe refund of ${chargeId} failed: ${describe(err)}`, { cause: err });
       }
     },
+    async startIntent({ amountCents, currency, orderId, attemptId, idempotencyKey, description }: IntentRequest) {
+      const intent = await asking('create a payment intent', () =>
+        stripe.paymentIntents.create(
+          {
+            amount: amountCents,
+            currency,
+            description,
+            metadata: { [ORDER_METADATA]: orderId, [ATTEMPT_METADATA]: attemptId },
+            // The Payment Element offers whatever methods the account has turned on.
+            automatic_payment_methods: { enabled: true },
+          },
+          { idempotencyKey },
+        ),
+      );
+      return intentOf(intent);
+    },
+    async findIntent({ intentId, attemptId }) {
+      if (intentId) {
+        try {
+          return intentOf(await stripe.paymentIntents.retrieve(intentId));
+        } catch (err) {
+          if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing') return undefined;
+          throw new PaymentProviderError(`Stripe retrieve of ${intentId} failed: ${describe(err)}`, { cause: err });
+        }
+      }
+      // Search is eventually consistent: only attempts older than a minute are looked up so.
+      const found = await asking(`search for attempt ${attemptId}'s intent`, () =>
+        stripe.paymentIntents.search({ query: `metadata['${ATTEMPT_METADATA}']:'${attemptId}'` }),
+      );
+      return found.data[0] && intentOf(found.data[0]);
+    },
+    async cancelIntent(intentId) {
+      try {
+        return intentOf(await stripe.paymentIntents.cancel(intentId, { cancellation_reason: 'abandoned' }));
+      } catch (err) {
+        // Succeeded or canceled already: what it is now is the answer.
+        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'payment_intent_unexpected_state') {
+          return intentOf(await asking(`retrieve ${intentId}`, () => stripe.paymentIntents.retrieve(intentId)));
+        }
+        throw new PaymentProviderError(`Stripe cancel of ${intentId} failed: ${describe(err)}`, { cause: err });
+      }
+    },
+  };
+}
+
+/** Runs one SDK call; any failure is the provider's (PaymentProviderError, answered 502). */
+async function asking<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw new PaymentProviderError(`Stripe: could not ${what}: ${describe(err)}`, { cause: err });
+  }
+}
+
+const STATUSES: ReadonlySet<string> = new Set<PaymentIntentStatus>([
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+  'processing',
+  'succeeded',
+  'canceled',
+]);
+
+/**
+ * Stripe's status, or `processing` for one payments never asks for (`requires_capture`: manual
+ * capture, set by hand) or that a newer API version adds: money possibly on its way, not final.
+ */
+const statusOf = (status: string): PaymentIntentStatus => (STATUSES.has(status) ? (status as PaymentIntentStatus) : 'processing');
+
+/** The fields of Stripe's PaymentIntent that payments uses. */
+export function intentOf(intent: Stripe.PaymentIntent): ProviderIntent {
+  return {
+    id: intent.id,
+    clientSecret: intent.client_secret ?? '',
+    status: statusOf(intent.status),
+    amountCents: intent.amount,
+    attemptId: intent.metadata?.[ATTEMPT_METADATA],
+    lastError: intent.last_payment_error?.message ?? null,
   };
 }
 
