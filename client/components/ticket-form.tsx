@@ -57,7 +57,7 @@ export function TicketForm({ ticket }: { ticket?: Ticket }) {
         inputMode="decimal"
         autoComplete="off"
         prefix="$"
-        hint="In US dollars, for example 25 or 12.50."
+        hint="In US dollars, at least 0.50 (the smallest card payment), for example 25 or 12.50."
         defaultValue={ticket ? String(ticket.price) : undefined}
         error={errors.fields.price}
       />
