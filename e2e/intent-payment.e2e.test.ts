@@ -1,0 +1,204 @@
+/**
+ * Paying for an order through its PaymentIntent, as a buyer does it in the browser: `npm start`
+ * with the sandbox provider (no Stripe key) and Debian's Chromium. The sandbox form starts the
+ * order's intent and confirms it with a test payment method; one that asks for 3-D Secure sends
+ * the buyer to the sandbox bank's challenge page. A short reservation window lets a challenge
+ * left unanswered run out.
+ */
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { at } from '@ticketing/testkit/api-user';
+import { eventually } from '@ticketing/testkit';
+import type { Page } from 'playwright-core';
+import { describe, expect, it, vi } from 'vitest';
+import { newVisitor, screenshot, useAppInBrowser } from './browser.js';
+import { ApiUser } from './client.js';
+import { sellTicket } from './flows.js';
+
+// A browser, a production client and five services share two cores: give each step room.
+vi.setConfig({ testTimeout: 120_000 });
+
+/** Long enough to pay in, short enough to watch an unanswered challenge expire. */
+const WINDOW_SECONDS = 20;
+const run = randomBytes(4).toString('hex');
+const dataDir = mkdtempSync(join(tmpdir(), 'ticketing-intents-'));
+chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when the tests run as root
+const env = {
+  NATS_STREAM: `E2E_INTENTS_${run}`,
+  NATS_SUBJECT_PREFIX: `intents${run}.`,
+  EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS),
+  LOG_LEVEL: 'warn',
+};
+const app = useAppInBrowser({ dataDir, env, name: `intent-payment-${run}` });
+
+const PAID = 'Paid — your ticket is confirmed';
+
+/** What the page asked the payments service and what it answered, to tell a server fault from a page fault. */
+function paymentsTraffic(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('response', (res) => {
+    const { pathname } = new URL(res.url());
+    if (!pathname.startsWith('/api/payments')) return;
+    void res.text().then(
+      (body) => seen.push(`${res.request().method()} ${pathname} ${res.request().postData() ?? ''} -> ${res.status()} ${body}`),
+      () => seen.push(`${res.request().method()} ${pathname} -> ${res.status()} (no body)`),
+    );
+  });
+  return seen;
+}
+
+/** Runs `step`; if it fails, the error carries the payments traffic so far and a screenshot is kept. */
+async function step<T>(page: Page, traffic: string[], name: string, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    await screenshot(page, `intent-${name}-failed`).catch(() => {});
+    throw new Error(`${name}: ${String(err)}\npayments traffic:\n${traffic.join('\n') || '(none)'}`);
+  }
+}
+
+/** A ticket on sale by a seller made through the API. */
+async function aTicket(title: string, price: number) {
+  const seller = await ApiUser.signUp(at(app.launcher.url));
+  return sellTicket(seller, title, price);
+}
+
+/** A buyer signed up in the browser, on the order page of `ticketId` once orders knows the ticket. */
+async function aBuyerOrdering(ticketId: string, width?: number) {
+  const page = await newVisitor(app.browser, app.launcher.url, width);
+  const traffic = paymentsTraffic(page);
+  await page.goto('/auth/signup');
+  await page.getByLabel('Email').fill(`buyer-${randomBytes(4).toString('hex')}-${run}@example.com`);
+  await page.getByLabel('Password').fill('correct horse battery');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.waitForURL('/');
+  await eventually(
+    async () => {
+      await page.goto(`/tickets/${ticketId}`);
+      await page.getByRole('button', { name: 'Purchase' }).click();
+      return page.waitForURL(/\/orders\/[0-9a-f-]{36}$/, { timeout: 3000 }).then(
+        () => true,
+        () => false,
+      );
+    },
+    { what: 'the order page', timeoutMs: 30_000 },
+  );
+  const orderId = new URL(page.url()).pathname.split('/').pop()!;
+  return { page, traffic, orderId };
+}
+
+/** Picks a test payment method and presses Pay. */
+async function payWith(page: Page, method: RegExp) {
+  await page.getByRole('radio', { name: method }).check();
+  await page.getByRole('button', { name: /^Pay \$/ }).click();
+}
+
+/** The order and the ticket as the API tells them to the buyer's browser session. */
+const orderOf = async (page: Page, orderId: string) => (await page.request.get(`/api/orders/${orderId}`)).json() as Promise<{ status: string; version: number }>;
+const ticketOf = async (page: Page, ticketId: string) => (await page.request.get(`/api/tickets/${ticketId}`)).json() as Promise<{ orderId: string | null }>;
+
+describe('paying through a payment intent in the browser', () => {
+  it('when the buyer pays with the Visa test method, then the order page shows it paid and the order is complete', async () => {
+    const ticket = await aTicket(`Concert ${run}`, 42.5);
+    const { page, traffic, orderId } = await aBuyerOrdering(ticket.id, 375);
+    await page.getByRole('heading', { name: 'Payment' }).waitFor();
+    expect(await page.getByRole('radio').count()).toBe(4);
+
+    await payWith(page, /Visa \(succeeds\)/);
+    await step(page, traffic, 'visa', () => page.getByText(PAID).waitFor({ timeout: 30_000 }));
+    await screenshot(page, 'intent-paid-phone');
+    expect(await page.locator('.order .badge').textContent()).toBe('Paid');
+    expect(await orderOf(page, orderId)).toMatchObject({ status: 'complete' });
+    expect((await ticketOf(page, ticket.id)).orderId).toBe(orderId);
+    // One intent for the order: it was created once, by this payment.
+    expect(traffic.filter((t) => t.startsWith('POST /api/payments/intents') && / -> 201 /.test(t))).toHaveLength(1);
+  });
+
+  it('when the method asks for 3-D Secure, then the bank’s challenge page shows the amount, and once authenticated the order is complete', async () => {
+    const ticket = await aTicket(`Opera ${run}`, 31.25);
+    const { page, traffic, orderId } = await aBuyerOrdering(ticket.id);
+
+    await payWith(page, /Requires authentication \(3-D Secure\)/);
+    await step(page, traffic, 'challenge', () => page.waitForURL(`**/orders/${orderId}/authenticate`));
+    await page.getByRole('heading', { name: 'Sandbox bank — confirm your payment of $31.25' }).waitFor();
+    // The client secret travels in this tab's storage, never in the address.
+    expect(new URL(page.url()).search).toBe('');
+    await screenshot(page, 'intent-challenge');
+
+    await page.getByRole('button', { name: 'Complete authentication' }).click();
+    await step(page, traffic, 'authenticated', async () => {
+      await page.waitForURL(new RegExp(`/orders/${orderId}$`));
+      await page.getByText(PAID).waitFor({ timeout: 30_000 });
+    });
+    expect(await orderOf(page, orderId)).toMatchObject({ status: 'complete' });
+  });
+
+  it('when the buyer fails the 3-D Secure challenge, then the order page says so and another method still pays', async () => {
+    const ticket = await aTicket(`Ballet ${run}`, 18);
+    const { page, traffic, orderId } = await aBuyerOrdering(ticket.id);
+
+    await payWith(page, /Requires authentication \(3-D Secure\)/);
+    await step(page, traffic, 'challenge', () => page.waitForURL(`**/orders/${orderId}/authenticate`));
+    await page.getByRole('button', { name: 'Fail authentication' }).click();
+    await step(page, traffic, 'failed authentication', async () => {
+      await page.waitForURL(new RegExp(`/orders/${orderId}$`));
+      // The sandbox's words for it are Stripe's: "We are unable to authenticate your payment method…".
+      await page.getByRole('alert').filter({ hasText: /unable to authenticate|authentication failed/i }).waitFor();
+    });
+    expect(await page.locator('.order .badge').textContent()).toBe('Awaiting payment');
+    expect(await orderOf(page, orderId)).toMatchObject({ status: 'awaiting:payment' });
+
+    await payWith(page, /Visa \(succeeds\)/);
+    await step(page, traffic, 'visa after failed authentication', () => page.getByText(PAID).waitFor({ timeout: 30_000 }));
+  });
+
+  it('when the buyer leaves the challenge unanswered, then the order expires, the ticket is for sale again and a late answer pays nothing', async () => {
+    const title = `Match ${run}`;
+    const ticket = await aTicket(title, 9.99);
+    const { page, traffic, orderId } = await aBuyerOrdering(ticket.id);
+
+    await payWith(page, /Requires authentication \(3-D Secure\)/);
+    await step(page, traffic, 'challenge', () => page.waitForURL(`**/orders/${orderId}/authenticate`));
+    const challenge = page.url();
+
+    // Back on the order page without answering: it waits for the bank, and follows the order.
+    await page.getByRole('link', { name: 'Back to the order' }).click();
+    await page.waitForURL(new RegExp(`/orders/${orderId}$`));
+    await step(page, traffic, 'waiting for the bank', () => page.getByText('Your bank needs you to confirm this payment.').waitFor());
+    expect(await page.locator('.order .badge').textContent()).toBe('Awaiting payment');
+    expect(await page.getByRole('button', { name: 'Continue to your bank' }).isVisible()).toBe(true);
+
+    await step(page, traffic, 'expiry', () => page.getByText('This order expired').waitFor({ timeout: (WINDOW_SECONDS + 40) * 1000 }));
+    await eventually(async () => (await orderOf(page, orderId)).status === 'cancelled', { what: 'the order to be cancelled' });
+    await eventually(async () => (await ticketOf(page, ticket.id)).orderId === null, { what: 'the ticket to be freed' });
+    await page.goto('/');
+    await page.getByRole('link', { name: new RegExp(title) }).waitFor();
+
+    // The challenge answered too late: refused, and the order stays cancelled.
+    await page.goto(challenge);
+    await page.getByRole('button', { name: 'Complete authentication' }).click();
+    await step(page, traffic, 'late answer', () => page.getByRole('alert').filter({ hasText: /cancelled|expired/i }).waitFor());
+    const answers = () => traffic.filter((t) => t.startsWith('POST /api/payments/sandbox/authenticate')).map((t) => / -> (\d+) /.exec(t)?.[1]);
+    await eventually(() => answers().length > 0, { what: 'the answer to be seen' });
+    expect(answers()).toEqual(['400']);
+    expect(await orderOf(page, orderId)).toMatchObject({ status: 'cancelled' });
+    expect((await ticketOf(page, ticket.id)).orderId).toBeNull();
+  });
+
+  it('when the card is declined, then the error shows, the form stays usable and a second card pays', async () => {
+    const ticket = await aTicket(`Play ${run}`, 15);
+    const { page, traffic } = await aBuyerOrdering(ticket.id);
+
+    await payWith(page, /Declined card/);
+    await step(page, traffic, 'declined', () => page.getByRole('alert').filter({ hasText: 'Your card was declined' }).waitFor());
+    await screenshot(page, 'intent-declined');
+    const choices = page.getByRole('group', { name: 'Test payment method' });
+    expect(await choices.getAttribute('aria-describedby')).toContain('payment-error');
+    expect(await page.getByRole('button', { name: /^Pay \$/ }).isEnabled()).toBe(true);
+
+    await payWith(page, /Mastercard \(succeeds\)/);
+    await step(page, traffic, 'second card', () => page.getByText(PAID).waitFor({ timeout: 30_000 }));
+  });
+});
