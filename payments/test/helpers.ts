@@ -114,3 +114,14 @@ export async function paymentState(t: Payments) {
 export function pay(t: Payments, user: User, body: unknown) {
   return t.http.post('/api/payments').set('Cookie', user.cookie).send(body as object);
 }
+
+/** POST /api/payments/intents as `user`. */
+export function startIntent(t: Payments, user: User, body: unknown) {
+  return t.http.post('/api/payments/intents').set('Cookie', user.cookie).send(body as object);
+}
+
+/** The payment.started payloads once every event committed so far has been published. */
+export async function publishedStarts(t: Payments): Promise<{ id: string; orderId: string }[]> {
+  await publishedPayments(t); // drains the outbox
+  return (await readStream(t.bus, 'payment.started')).map((e) => e.payload as { id: string; orderId: string });
+}
