@@ -35,6 +35,18 @@ export async function payOrder(buyer: ApiUser, orderId: string, token = 'tok_vis
   );
 }
 
+/** Starts (or resumes) paying an order through its payment intent, retrying while payments has not yet received order.created. */
+export async function startIntent(buyer: ApiUser, orderId: string) {
+  return eventually(
+    async () => {
+      const res = await buyer.post('/api/payments/intents', { orderId });
+      if (res.status === 404) return undefined;
+      return res;
+    },
+    { what: `payments to know order ${orderId}` },
+  );
+}
+
 export async function waitForOrderStatus(buyer: ApiUser, orderId: string, status: string, timeoutMs = 15_000) {
   return eventually(
     async () => {

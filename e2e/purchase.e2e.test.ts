@@ -1,7 +1,7 @@
 import { eventually } from '@ticketing/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiUser } from './client.js';
-import { listedIds, orderTicket, payOrder, sellTicket, signUp, waitForOrderStatus, waitForTicket } from './flows.js';
+import { listedIds, orderTicket, payOrder, sellTicket, signUp, startIntent, waitForOrderStatus, waitForTicket } from './flows.js';
 import { RunningSystem } from './system.js';
 
 let system: RunningSystem;
@@ -36,6 +36,50 @@ describe('buying a ticket across the running services', () => {
     expect(await listedIds(buyer)).not.toContain(ticket.id);
     const other = await signUp(system);
     expect((await other.post('/api/orders', { ticketId: ticket.id })).status).toBe(409);
+  });
+
+  it('when a buyer pays through a payment intent (sandbox, 3-D Secure), then the order awaits payment, then is complete, and the ticket stays taken', async () => {
+    const seller = await signUp(system);
+    const buyer = await signUp(system);
+    const ticket = await sellTicket(seller, 'Ballet', 37.25);
+    const order = await orderTicket(buyer, ticket.id);
+
+    const intent = await startIntent(buyer, order.body.id);
+    expect(intent.status).toBe(201);
+    expect(intent.body).toMatchObject({ orderId: order.body.id, provider: 'sandbox', status: 'requires_payment_method', amount: 37.25, currency: 'usd' });
+    const awaiting = await waitForOrderStatus(buyer, order.body.id, 'awaiting:payment');
+    expect(awaiting.version).toBe(1);
+    const { clientSecret } = intent.body as { clientSecret: string };
+
+    const challenged = await buyer.post('/api/payments/sandbox/confirm', { clientSecret, paymentMethod: 'pm_card_authenticationRequired' });
+    expect(challenged.body).toEqual({ status: 'requires_action', lastError: null });
+    const passed = await buyer.post('/api/payments/sandbox/authenticate', { clientSecret, outcome: 'complete' });
+    expect(passed.body).toEqual({ status: 'succeeded', lastError: null });
+
+    const complete = await waitForOrderStatus(buyer, order.body.id, 'complete');
+    expect(complete.version).toBe(2);
+    expect((await buyer.post('/api/payments/intents', { orderId: order.body.id })).status).toBe(400);
+    expect((await buyer.delete(`/api/orders/${order.body.id}`)).status).toBe(400);
+    expect((await seller.get(`/api/tickets/${ticket.id}`)).body).toMatchObject({ orderId: order.body.id });
+  });
+
+  it('when a buyer cancels an order awaiting payment, then the ticket is free again and the intent can no longer pay', async () => {
+    const seller = await signUp(system);
+    const buyer = await signUp(system);
+    const ticket = await sellTicket(seller);
+    const order = await orderTicket(buyer, ticket.id);
+    const { clientSecret } = (await startIntent(buyer, order.body.id)).body as { clientSecret: string };
+    await waitForOrderStatus(buyer, order.body.id, 'awaiting:payment');
+
+    expect((await buyer.delete(`/api/orders/${order.body.id}`)).status).toBe(204);
+    await waitForTicket(seller, ticket.id, (t) => t.orderId === null, 'free again');
+
+    const refused = await eventually(async () => {
+      const res = await buyer.post('/api/payments/sandbox/confirm', { clientSecret, paymentMethod: 'pm_card_visa' });
+      return res.status === 400 && res;
+    }, { what: 'payments to hear of the cancel' });
+    expect(refused.body.errors[0].message).toMatch(/cancelled/i);
+    expect((await buyer.get(`/api/orders/${order.body.id}`)).body.status).toBe('cancelled');
   });
 
   it('when a buyer cancels, then the ticket is free again and another buyer can buy it', async () => {
