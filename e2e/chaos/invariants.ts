@@ -267,7 +267,9 @@ function flowsMatchOutcome(db: Snapshot, flows: FlowRecord[]): string[] {
       out.push(`order ${f.orderId} was paid (201) but is ${status} and not refunded`);
     }
     if (f.cancelStatus === 204 && status !== 'cancelled') out.push(`order ${f.orderId} was cancelled (204) but is ${status}`);
-    if (f.kind === 'expire' && status !== 'cancelled') out.push(`order ${f.orderId} left to expire is ${status}`);
+    if ((f.kind === 'expire' || f.kind === 'intent-expire') && status !== 'cancelled') out.push(`order ${f.orderId} left to expire is ${status}`);
+    const awaited = db.awaited.get(f.orderId) ?? 0;
+    if (f.awaited && awaited !== 1) out.push(`order ${f.orderId} was seen awaiting payment, but orders published ${awaited} order.updated for it`);
   }
   return out;
 }

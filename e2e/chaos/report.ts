@@ -22,8 +22,8 @@ export function formatReport(f: ChaosFigures): string {
   const totalKills = Object.values(f.faults.kills).reduce((a, b) => a + (b ?? 0), 0);
   const lines = [
     `chaos run (${f.mode}) in ${(f.durationMs / 1000).toFixed(1)} s, settled ${(f.settleMs / 1000).toFixed(1)} s after the workload`,
-    `  flows:      ${f.flows.length} (pay ${count((r) => r.kind === 'pay')}, pay at the deadline ${count((r) => r.kind === 'pay-late')}, cancel ${count((r) => r.kind === 'cancel')}, expire ${count((r) => r.kind === 'expire')})`,
-    `  outcomes:   paid ${count((r) => r.paymentStatus === 201)}, payment refused ${count((r) => r.paymentStatus === 400)}, cancelled ${count((r) => r.cancelStatus === 204)}, raced by a rival ${count((r) => !!r.raced)}, abandoned ${count((r) => !!r.abandoned)}`,
+    `  flows:      ${f.flows.length} (pay ${count((r) => r.kind === 'pay')}, pay at the deadline ${count((r) => r.kind === 'pay-late')}, cancel ${count((r) => r.kind === 'cancel')}, expire ${count((r) => r.kind === 'expire')}, start paying then cancel ${count((r) => r.kind === 'intent-cancel')}, start paying then expire ${count((r) => r.kind === 'intent-expire')})`,
+    `  outcomes:   paid ${count((r) => r.paymentStatus === 201)}, payment refused ${count((r) => r.paymentStatus === 400)}, awaited payment ${count((r) => !!r.awaited)}, cancelled ${count((r) => r.cancelStatus === 204)}, raced by a rival ${count((r) => !!r.raced)}, abandoned ${count((r) => !!r.abandoned)}`,
     `  kills:      ${totalKills} (${kills || 'none'}); failed restarts ${f.faults.failedRestarts.length}; crashes ${f.faults.crashes.length}`,
     `  NATS restarts: ${f.faults.natsRestarts}`,
     `  freezes (SIGSTOP): ${outages(f.faults.freezes)}`,

@@ -5,12 +5,18 @@ import type { RunningSystem } from '../system.js';
 /**
  * The chaos run's traffic: many users buying tickets at once while services die under them.
  * Each flow sells a ticket, has a buyer (sometimes racing a rival) order it, then pays (at
- * once, or at the last moment, racing the expiry), cancels, or lets the order expire. What a flow records is only what the APIs answered;
+ * once, or at the last moment, racing the expiry), cancels, or lets the order expire; or starts
+ * paying through a payment intent it never confirms (the order awaits its payment) and then
+ * cancels or lets it expire. What a flow records is only what the APIs answered;
  * the invariants later compare that with the databases.
  */
 
-/** `pay-late` pays just before the order's deadline, racing its expiry. */
-export type FlowKind = 'pay' | 'pay-late' | 'cancel' | 'expire';
+/**
+ * `pay-late` pays just before the order's deadline, racing its expiry. `intent-cancel` and
+ * `intent-expire` start the order's payment intent first, so the order is cancelled from
+ * `awaiting:payment`.
+ */
+export type FlowKind = 'pay' | 'pay-late' | 'cancel' | 'expire' | 'intent-cancel' | 'intent-expire';
 
 export interface FlowRecord {
   kind: FlowKind;
@@ -23,6 +29,10 @@ export interface FlowRecord {
   /** A rival tried to order the same ticket at the same moment. */
   raced?: boolean;
   paymentStatus?: number;
+  /** What POST /api/payments/intents answered. */
+  intentStatus?: number;
+  /** The buyer saw the order `awaiting:payment` (GET /api/orders/:id). */
+  awaited?: boolean;
   cancelStatus?: number;
   /** Why the flow stopped early (e.g. no answer in time); not a violation by itself. */
   abandoned?: string;
@@ -102,7 +112,7 @@ export async function runWorkload(system: RunningSystem, options: WorkloadOption
     while (next < options.flows) {
       const n = next++;
       await sleep(started + (n * options.spreadOverMs) / options.flows - Date.now());
-      const kind: FlowKind = (['pay', 'pay-late', 'pay', 'cancel', 'expire'] as const)[n % 5]!;
+      const kind: FlowKind = (['pay', 'pay-late', 'pay', 'cancel', 'expire', 'intent-cancel', 'intent-expire'] as const)[n % 7]!;
       const [seller, buyer, rival] = pick(users, 3);
       const record: FlowRecord = { kind, ordersTaken: 0 };
       records.push(record);
@@ -156,12 +166,54 @@ async function runFlow(
     else if (record.paymentStatus !== 201 && record.paymentStatus !== 400) {
       throw new Error(`paying answered ${record.paymentStatus}`);
     }
+  } else if (record.kind === 'intent-cancel' || record.kind === 'intent-expire') {
+    await startPaying(record, user, new Date(order!.expiresAt).getTime() + 1000, options.patienceMs);
+    if (record.kind === 'intent-cancel' && !record.abandoned) await cancel(record, user);
   } else if (record.kind === 'cancel') {
-    const cancelled = await user.delete(`/api/orders/${record.orderId}`);
-    record.cancelStatus = cancelled.status;
-    if (cancelled.status !== 204) throw new Error(`cancelling answered ${cancelled.status} ${JSON.stringify(cancelled.body)}`);
+    await cancel(record, user);
   }
   // 'expire': nothing to do; the order's window runs out.
+}
+
+async function cancel(record: FlowRecord, user: ChaosUser) {
+  const cancelled = await user.delete(`/api/orders/${record.orderId}`);
+  record.cancelStatus = cancelled.status;
+  if (cancelled.status !== 204) throw new Error(`cancelling answered ${cancelled.status} ${JSON.stringify(cancelled.body)}`);
+}
+
+/**
+ * Starts the order's payment intent, which nobody confirms (until `until`, payments may not know
+ * the order yet), then waits for payment.started to reach orders: the order awaits its payment,
+ * unless its time ran out first.
+ */
+async function startPaying(record: FlowRecord, user: ChaosUser, until: number, patienceMs: number) {
+  for (;;) {
+    const started = await user.post('/api/payments/intents', { orderId: record.orderId });
+    record.intentStatus = started.status;
+    if (started.status !== 404 || Date.now() > until) break;
+    await sleep(200);
+  }
+  if (record.intentStatus === 404) {
+    record.abandoned = 'payments never learned of the order';
+    return;
+  }
+  // 400: the order expired (or was cancelled by expiry) before payments was asked.
+  if (record.intentStatus === 400) return;
+  if (record.intentStatus !== 201 && record.intentStatus !== 200) throw new Error(`starting the payment answered ${record.intentStatus}`);
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    const { body } = await user.get(`/api/orders/${record.orderId}`);
+    if (body.status === 'awaiting:payment') {
+      record.awaited = true;
+      return;
+    }
+    if (body.status !== 'created') return;
+    if (Date.now() > deadline) {
+      record.abandoned = 'orders never marked the order awaiting payment';
+      return;
+    }
+    await sleep(200);
+  }
 }
 
 interface OrderAttempt {
