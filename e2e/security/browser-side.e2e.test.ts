@@ -2,9 +2,9 @@
  * The browser side of the app, as `npm start` serves it (the production client build behind the
  * front door, opened to the network with HOST=0.0.0.0) and as Debian's Chromium uses it: every
  * page's Content-Security-Policy and Referrer-Policy, pages that still work under that policy
- * (the sandbox payment page included), no redirect off the site after sign-in, no sign-out from
- * another site, and the event explorer: this machine only, a bounded number of streams of
- * bounded life, no payment or charge ids.
+ * (the sandbox payment page and its bank's challenge page included), no redirect off the site
+ * after sign-in, no sign-out from another site, and the event explorer: this machine only, a
+ * bounded number of streams of bounded life, no payment or charge ids.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -134,8 +134,11 @@ describe('the pages under their policy', () => {
       },
       { what: 'the order page' },
     );
-    await buyer.getByRole('radio', { name: /Visa \(succeeds\)/ }).check();
+    // With 3-D Secure, so the sandbox bank's challenge page is among the pages checked.
+    await buyer.getByRole('radio', { name: /Requires authentication/ }).check();
     await buyer.getByRole('button', { name: /^Pay/ }).click();
+    await buyer.waitForURL(/\/orders\/[0-9a-f-]{36}\/authenticate$/);
+    await buyer.getByRole('button', { name: 'Complete authentication' }).click();
     await buyer.getByText('Paid — your ticket is confirmed').waitFor({ timeout: 30_000 });
     await buyer.goto('/orders');
     await buyer.getByRole('heading', { name: 'My orders' }).waitFor();
