@@ -11,6 +11,7 @@ import {
   frontDoorRoutes,
   kubernetesImages,
   loadCompose,
+  notPassedFromShell,
   serviceEnv,
   type ComposeContext,
 } from './support/compose.js';
@@ -84,6 +85,12 @@ describe('compose.yaml', () => {
     expect(await configProblems('tickets', serviceEnv(broken.services['tickets']!, ctx))).toEqual([
       expect.stringMatching(/^tickets: NATS_STREAM: /),
     ]);
+  });
+
+  it("when Kubernetes gives a container a setting from the stripe Secret, then compose passes it from your shell: payments' key and webhook signing secret, the client's publishable key", () => {
+    for (const w of ['payments', 'client']) expect(notPassedFromShell(compose.services[w]!, dev, w, 'stripe'), w).toEqual([]);
+    const { STRIPE_WEBHOOK_SECRET: _, ...withoutWebhook } = compose.services['payments']!.environment as Record<string, string>;
+    expect(notPassedFromShell({ ...compose.services['payments']!, environment: withoutWebhook }, dev, 'payments', 'stripe')).toEqual(['STRIPE_WEBHOOK_SECRET']);
   });
 
   it('when only auth is given the session-signing private key, then no other container can mint sessions', () => {

@@ -361,6 +361,8 @@ describe('network policies (prod)', () => {
     expect(allowed).not.toContain('gateway-proxy -> expiration:3000/TCP');
     expect(allowed).not.toContain('other-gateway-proxy -> client:3000/TCP');
     expect(allowed).toContain('prometheus -> payments:9464/TCP');
+    // Stripe's webhook comes from the internet through the Gateway, as the buyer's requests do.
+    expect(allowed).toContain('gateway-proxy -> payments:3000/TCP');
     expect(allowed).not.toContain('prometheus -> auth:3000/TCP');
     expect(allowed).not.toContain('grafana -> auth:9464/TCP');
   });
@@ -412,24 +414,41 @@ describe("each service's configuration", () => {
     }
   });
 
-  it('when the prod overlay runs payments, then the stripe Secret is required, never optional (no silent sandbox)', () => {
-    const refOf = (objects: K8sObject[]) =>
-      (container(objects, 'payments') as { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; optional?: boolean } } }[] }).env?.find(
-        (e) => e.name === 'STRIPE_SECRET_KEY',
+  it('when the prod overlay runs payments, then both keys of the stripe Secret are required, never optional (no silent sandbox, no missing webhook)', () => {
+    const refOf = (objects: K8sObject[], variable: string) =>
+      (container(objects, 'payments') as { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[] }).env?.find(
+        (e) => e.name === variable,
       )?.valueFrom?.secretKeyRef;
-    expect(refOf(prod)).toEqual(expect.objectContaining({ name: 'stripe', optional: false }));
+    for (const variable of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']) {
+      expect(refOf(prod, variable), variable).toEqual({ name: 'stripe', key: variable, optional: false });
+      // The dev overlay has no stripe Secret: it runs the sandbox.
+      expect(refOf(dev, variable), variable).toEqual({ name: 'stripe', key: variable, optional: true });
+    }
   });
+
+  /** A service's prod environment: its secrets' values as in dev, and the stripe Secret as `stripe` says. */
+  const prodEnvOf = (s: string, stripe: Record<string, string>) => {
+    const devEnv = envValues(dev, container(dev, s));
+    const prodEnv = envValues(prod, container(prod, s));
+    const secretOnly = Object.fromEntries(Object.entries(devEnv).filter(([k]) => !(k in prodEnv) && /KEY|URL/.test(k)));
+    return { ...secretOnly, ...(s === 'payments' ? stripe : {}), ...prodEnv };
+  };
+  // The stripe Secret the operator creates (dev has none: it runs the sandbox).
+  const stripeSecret = { STRIPE_SECRET_KEY: 'sk_live_example', STRIPE_WEBHOOK_SECRET: 'whsec_example' };
 
   it('when each service validates the prod environment (secrets as in dev), then it would start', async () => {
     for (const s of services()) {
-      const devEnv = envValues(dev, container(dev, s));
-      const prodEnv = envValues(prod, container(prod, s));
-      const secretOnly = Object.fromEntries(Object.entries(devEnv).filter(([k]) => !(k in prodEnv) && /KEY|URL/.test(k)));
-      // The stripe Secret the operator creates (dev has none: it runs the sandbox).
-      const stripe: Record<string, string> = s === 'payments' ? { STRIPE_SECRET_KEY: 'sk_live_example' } : {};
-      expect(await configProblems(s, { ...secretOnly, ...stripe, ...prodEnv })).toEqual([]);
-      expect(prodEnv['NODE_ENV']).toBe('production');
+      const env = prodEnvOf(s, stripeSecret);
+      expect(await configProblems(s, env)).toEqual([]);
+      expect(env['NODE_ENV']).toBe('production');
     }
+  });
+
+  it('when the stripe Secret holds the API key but no webhook signing secret, then payments would refuse to start in prod, naming it', async () => {
+    const keyOnly = { STRIPE_SECRET_KEY: stripeSecret.STRIPE_SECRET_KEY };
+    expect(await configProblems('payments', prodEnvOf('payments', keyOnly))).toEqual([
+      expect.stringMatching(/^payments: STRIPE_WEBHOOK_SECRET: is required in production with the stripe provider/),
+    ]);
   });
 
   it("when next dev runs as the dev overlay's client, then its memory limit holds next dev's measured peak (945 MiB) with room to spare", () => {

@@ -18,7 +18,7 @@ import { serviceEnv, stackConfig, stackProblems, type StackConfig, type StackCon
 
 const STACK = join(repoRoot, 'infra', 'swarm', 'stack.yaml');
 const broken = (name: string) => join(fixturesDir, 'broken', 'swarm', name);
-const env = { REGISTRY: 'registry.example.com:5000', TAG: '1.4.2', STRIPE_SECRET_KEY: 'sk_live_example' };
+const env = { REGISTRY: 'registry.example.com:5000', TAG: '1.4.2', STRIPE_SECRET_KEY: 'sk_live_example', STRIPE_WEBHOOK_SECRET: 'whsec_example' };
 
 let ws: Workspace;
 let dev: K8sObject[];
@@ -75,6 +75,14 @@ describe('the Swarm stack file, as `docker stack config` loads it', () => {
 
     expect(await configProblems('payments', serviceEnv(config!, 'payments', ws.devSecrets))).toEqual([
       expect.stringMatching(/^payments: STRIPE_SECRET_KEY: is required in production/),
+    ]);
+  });
+
+  it('when the deploying shell sets STRIPE_SECRET_KEY but not STRIPE_WEBHOOK_SECRET, then payments would refuse to start (no payment learned of only late)', async () => {
+    const { config } = stackConfig(STACK, { REGISTRY: env.REGISTRY, TAG: env.TAG, STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY });
+
+    expect(await configProblems('payments', serviceEnv(config!, 'payments', ws.devSecrets))).toEqual([
+      expect.stringMatching(/^payments: STRIPE_WEBHOOK_SECRET: is required in production with the stripe provider/),
     ]);
   });
 

@@ -5,9 +5,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
+import type { Deployment } from 'kubernetes-types/apps/v1.js';
 import { parse } from 'yaml';
 import { buildArgProblems, dockerfileStages, parseDockerfile } from './dockerfile.js';
-import { imageName, imageTag, isPinnedTag, parseUrl, podTemplates } from './k8s.js';
+import { effectiveEnv, find, imageName, imageTag, isPinnedTag, parseUrl, podTemplates } from './k8s.js';
 import type { K8sObject } from './kustomize.js';
 import { healthRoutes, clientStaticRoutes, services as serviceNames } from './repo.js';
 import { describeBuild, type Artifact } from './skaffold.js';
@@ -91,10 +92,14 @@ export function serviceEnv(service: ComposeService, ctx: ComposeContext): Env {
     const path = resolveEnvFile(f, ctx);
     if (existsSync(path)) Object.assign(env, readEnvFile(path));
   }
-  const own = service.environment ?? {};
-  const pairs = Array.isArray(own) ? own.map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string]) : Object.entries(own);
-  for (const [k, v] of pairs) env[k] = interpolate(String(v ?? ''));
+  for (const [k, v] of ownEnv(service)) env[k] = interpolate(String(v ?? ''));
   return env;
+}
+
+/** A service's `environment`, written either way (`{K: v}` or `[K=v]`), as written (not interpolated). */
+function ownEnv(service: ComposeService): [string, unknown][] {
+  const own = service.environment ?? {};
+  return Array.isArray(own) ? own.map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string]) : Object.entries(own);
 }
 
 /** Build arguments as a map, written either way (`{SERVICE: auth}` or `[SERVICE=auth]`), interpolated. */
@@ -240,4 +245,18 @@ export function frontDoorRoutes(conf: string): Map<string, string> {
   const routes = new Map<string, string>();
   for (const m of conf.matchAll(/location\s+(\/[^\s{]*)\s*\{[^}]*?proxy_pass\s+http:\/\/([^/;\s]+)/g)) routes.set(m[1]!, m[2]!);
   return routes;
+}
+
+/**
+ * The variables the Kubernetes Deployment `workload` takes from Secret `secret` that the compose
+ * service does not pass from the shell under the same name (`NAME: ${NAME:-}`). Compose has no
+ * such Secret (the stripe one, say): the developer's shell stands in for it.
+ */
+export function notPassedFromShell(service: ComposeService, objects: K8sObject[], workload: string, secret: string): string[] {
+  const deployment = find(objects, 'Deployment', workload) as Deployment | undefined;
+  const container = deployment?.spec?.template.spec?.containers.find((c) => c.name === 'server');
+  if (!container) throw new Error(`no server container in Deployment/${workload}`);
+  const fromSecret = [...effectiveEnv(objects, container)].filter(([, src]) => src.kind === 'secret' && src.name === secret).map(([name]) => name);
+  const passed = new Set(ownEnv(service).filter(([k, v]) => new RegExp(`^\\$\\{${k}(:?-[^}]*)?\\}$`).test(String(v ?? ''))).map(([k]) => k));
+  return fromSecret.filter((name) => !passed.has(name));
 }
