@@ -1,6 +1,6 @@
 import { eventually } from '@ticketing/testkit';
 import { expect } from 'vitest';
-import { ApiUser, viaRoutes } from './client.js';
+import { ApiUser, viaRoutes, type ApiResponse } from './client.js';
 import type { RunningSystem } from './system.js';
 
 /** Steps of a purchase that several whole-system tests share, each waiting for the events it needs. */
@@ -11,41 +11,28 @@ export async function sellTicket(seller: ApiUser, title = 'Concert', price = 20)
   return res.body as { id: string; title: string; price: number; version: number };
 }
 
-/** Orders a ticket, retrying while the orders service has not yet received ticket.created. */
-export async function orderTicket(buyer: ApiUser, ticketId: string) {
-  return eventually(
-    async () => {
-      const res = await buyer.post('/api/orders', { ticketId });
-      if (res.status === 404) return undefined;
-      return res;
-    },
-    { what: `orders to know ticket ${ticketId}` },
-  );
+/**
+ * Sends a request until the service stops answering 404: a record made by one service reaches
+ * the next through an event, a moment later.
+ */
+function untilKnown(send: () => Promise<ApiResponse>, what: string) {
+  return eventually(async () => {
+    const res = await send();
+    return res.status === 404 ? undefined : res;
+  }, { what });
 }
+
+/** Orders a ticket, retrying while the orders service has not yet received ticket.created. */
+export const orderTicket = (buyer: ApiUser, ticketId: string) =>
+  untilKnown(() => buyer.post('/api/orders', { ticketId }), `orders to know ticket ${ticketId}`);
 
 /** Pays an order, retrying while the payments service has not yet received order.created. */
-export async function payOrder(buyer: ApiUser, orderId: string, token = 'tok_visa') {
-  return eventually(
-    async () => {
-      const res = await buyer.post('/api/payments', { orderId, token });
-      if (res.status === 404) return undefined;
-      return res;
-    },
-    { what: `payments to know order ${orderId}` },
-  );
-}
+export const payOrder = (buyer: ApiUser, orderId: string, token = 'tok_visa') =>
+  untilKnown(() => buyer.post('/api/payments', { orderId, token }), `payments to know order ${orderId}`);
 
-/** Starts (or resumes) paying an order through its payment intent, retrying while payments has not yet received order.created. */
-export async function startIntent(buyer: ApiUser, orderId: string) {
-  return eventually(
-    async () => {
-      const res = await buyer.post('/api/payments/intents', { orderId });
-      if (res.status === 404) return undefined;
-      return res;
-    },
-    { what: `payments to know order ${orderId}` },
-  );
-}
+/** Starts (or resumes) paying an order through its payment intent, retrying as payOrder does. */
+export const startIntent = (buyer: ApiUser, orderId: string) =>
+  untilKnown(() => buyer.post('/api/payments/intents', { orderId }), `payments to know order ${orderId}`);
 
 export async function waitForOrderStatus(buyer: ApiUser, orderId: string, status: string, timeoutMs = 15_000) {
   return eventually(

@@ -1,7 +1,6 @@
-import { eventually, intentEvent, signedWebhook, startStripeStandIn, type IntentEventType } from '@ticketing/testkit';
+import { eventually, intentEvent, signedWebhook, type IntentEventType, type StripeStandIn } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { listeners } from '../src/events/listeners.js';
 import { chooseProvider } from '../src/providers/choose-provider.js';
 import { reconcileIntents } from '../src/reconcile-intents.js';
 import {
@@ -18,24 +17,19 @@ import {
   type Payments,
   type User,
 } from './helpers.js';
-import { aUser, startPayments } from './setup.js';
+import { aUser, STRIPE_TEST_KEY, startPaymentsOnStripe } from './setup.js';
 
 /**
  * Payment intents through the real routes and the Stripe SDK, against the local stand-in of
  * Stripe's API (which checks what is sent and keeps the intents), with webhooks signed by the
  * SDK's own test signer.
  */
-const SECRET_KEY = 'sk_test_standin_51Hx0000000000';
 const WEBHOOK_SECRET = 'whsec_standin_0000000000000000';
 
-let stripe: Awaited<ReturnType<typeof startStripeStandIn>>;
+let stripe: StripeStandIn;
 let t: Payments;
 beforeAll(async () => {
-  stripe = await startStripeStandIn();
-  t = await startPayments({
-    env: { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: stripe.url, STRIPE_MAX_NETWORK_RETRIES: '0', STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET },
-  });
-  await t.listen(listeners);
+  ({ t, stripe } = await startPaymentsOnStripe({ STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET }));
 });
 afterAll(async () => {
   await t?.close();
@@ -98,7 +92,7 @@ describe('POST /api/payments/intents (stripe)', () => {
       'automatic_payment_methods[enabled]': 'true',
     });
     expect(sent!.headers['idempotency-key']).toBe(`intent-${order.id}`);
-    expect(sent!.headers.authorization).toBe(`Bearer ${SECRET_KEY}`);
+    expect(sent!.headers.authorization).toBe(`Bearer ${STRIPE_TEST_KEY}`);
     expect((await publishedStarts(t)).filter((e) => e.orderId === order.id)).toEqual([{ id: attempt!.id, orderId: order.id }]);
   });
 

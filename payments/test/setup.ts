@@ -1,8 +1,9 @@
-import { createTestService } from '@ticketing/testkit';
+import { createTestService, startStripeStandIn } from '@ticketing/testkit';
 import supertest from 'supertest';
 import { createApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 import { migrationsFolder } from '../src/db/migrations-folder.js';
+import { listeners } from '../src/events/listeners.js';
 
 /**
  * A payments service on its own database and stream, with its HTTP app. `env` adds settings,
@@ -15,3 +16,17 @@ export async function startPayments(options: Pick<Parameters<typeof createTestSe
 }
 
 export { aUser } from '@ticketing/testkit';
+
+/** The secret key payments tests give the SDK: the stand-in sees it in each request's Authorization. */
+export const STRIPE_TEST_KEY = 'sk_test_standin_51Hx0000000000';
+
+/**
+ * A payments service with the stripe provider, pointed at a fresh local stand-in of Stripe's API
+ * (no retries, so each request the SDK sends is one the test sees), its listeners running.
+ */
+export async function startPaymentsOnStripe(env: Record<string, string> = {}) {
+  const stripe = await startStripeStandIn();
+  const t = await startPayments({ env: { STRIPE_SECRET_KEY: STRIPE_TEST_KEY, STRIPE_API_URL: stripe.url, STRIPE_MAX_NETWORK_RETRIES: '0', ...env } });
+  await t.listen(listeners);
+  return { t, stripe };
+}

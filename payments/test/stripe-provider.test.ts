@@ -1,4 +1,4 @@
-import { cardDeclined, chargeReply, eventually, gate, publishTestEvent, startStripeStandIn, type StripeRequest } from '@ticketing/testkit';
+import { cardDeclined, chargeReply, eventually, gate, publishTestEvent, startStripeStandIn, type StripeRequest, type StripeStandIn } from '@ticketing/testkit';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,26 +17,21 @@ import {
   type Payments,
   type User,
 } from './helpers.js';
-import { aUser, startPayments } from './setup.js';
+import { aUser, STRIPE_TEST_KEY, startPayments, startPaymentsOnStripe } from './setup.js';
 
 /**
  * The stripe provider, through the real route, against a local HTTP server standing in for
  * the Stripe API (STRIPE_API_URL): what the SDK sends, and how each answer is mapped.
  */
-const SECRET_KEY = 'sk_test_standin_51Hx0000000000';
 
 /** The key the route must send: the order and the card token, so another card is another charge. */
 const chargeKey = (orderId: string, token: string) =>
   `${orderId}-${createHash('sha256').update(token).digest('hex').slice(0, 16)}`;
 
-let stripe: Awaited<ReturnType<typeof startStripeStandIn>>;
+let stripe: StripeStandIn;
 let t: Payments;
 beforeAll(async () => {
-  stripe = await startStripeStandIn();
-  t = await startPayments({
-    env: { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: stripe.url, STRIPE_MAX_NETWORK_RETRIES: '0' },
-  });
-  await t.listen(listeners);
+  ({ t, stripe } = await startPaymentsOnStripe());
 });
 afterAll(async () => {
   await t?.close();
@@ -74,7 +69,7 @@ describe('stripe provider (through POST /api/payments, against a Stripe stand-in
       'metadata[attempt_id]': attempt!.id,
     });
     expect(sent.headers['idempotency-key']).toBe(chargeKey(order.id, 'tok_visa'));
-    expect(sent.headers.authorization).toBe(`Bearer ${SECRET_KEY}`);
+    expect(sent.headers.authorization).toBe(`Bearer ${STRIPE_TEST_KEY}`);
     expect(await paymentsOf(t, order.id)).toEqual([
       expect.objectContaining({ id: res.body.id, chargeId: 'ch_standin_success', amountCents: 2050, provider: 'stripe' }),
     ]);
@@ -316,7 +311,7 @@ describe('stripe provider, other set-ups', () => {
   it('when Stripe cannot be reached (connection refused), then 502 and no payment row', async () => {
     const port = await closedPort();
     const s = await startPayments({
-      env: { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: `http://127.0.0.1:${port}`, STRIPE_MAX_NETWORK_RETRIES: '0' },
+      env: { STRIPE_SECRET_KEY: STRIPE_TEST_KEY, STRIPE_API_URL: `http://127.0.0.1:${port}`, STRIPE_MAX_NETWORK_RETRIES: '0' },
     });
     try {
       await s.listen(listeners);
@@ -335,7 +330,7 @@ describe('stripe provider, other set-ups', () => {
   it('when retries are allowed and Stripe fails once with 500, then the SDK retries with the same Idempotency-Key and the payment succeeds', async () => {
     const standIn = await startStripeStandIn();
     const s = await startPayments({
-      env: { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: standIn.url, STRIPE_MAX_NETWORK_RETRIES: '1' },
+      env: { STRIPE_SECRET_KEY: STRIPE_TEST_KEY, STRIPE_API_URL: standIn.url, STRIPE_MAX_NETWORK_RETRIES: '1' },
     });
     try {
       await s.listen(listeners);
@@ -364,7 +359,7 @@ describe('stripe provider against the fake Stripe (charges, search, refunds)', (
   it("when an attempt's charge is looked up, then the successful charge is found by its attempt id, a declined one is not, and a pending one asks to wait", async () => {
     const standIn = await startStripeStandIn();
     try {
-      const provider = createStripeProvider({ secretKey: SECRET_KEY, apiUrl: standIn.url, maxNetworkRetries: 0 });
+      const provider = createStripeProvider({ secretKey: STRIPE_TEST_KEY, apiUrl: standIn.url, maxNetworkRetries: 0 });
       const paid = randomUUID();
       const declined = randomUUID();
       const first = await charge(provider, 'tok_visa', paid, `key-${paid}`);
@@ -388,7 +383,7 @@ describe('stripe provider against the fake Stripe (charges, search, refunds)', (
   it('when a charge is refunded twice under different keys, then the second (charge_already_refunded) counts as done', async () => {
     const standIn = await startStripeStandIn();
     try {
-      const provider = createStripeProvider({ secretKey: SECRET_KEY, apiUrl: standIn.url, maxNetworkRetries: 0 });
+      const provider = createStripeProvider({ secretKey: STRIPE_TEST_KEY, apiUrl: standIn.url, maxNetworkRetries: 0 });
       const made = await charge(provider, 'tok_visa');
       const chargeId = made.ok ? made.chargeId : expect.fail('charge refused');
 
