@@ -33,7 +33,7 @@ describe('bus naming', () => {
     expect(subject).toBe('deadletter.orders-payment-created.payment.created');
     expect(isDeadLetter(subject)).toBe(true);
     expect(subjects.some(isDeadLetter)).toBe(false);
-    expect(streamSubjectFilters).toEqual(['ticket.*', 'order.*', 'expiration.*', 'payment.*', 'session.*', 'deadletter.>', 'replay.>']);
+    expect(streamSubjectFilters).toEqual(['ticket.*', 'order.*', 'payment.*', 'expiration.*', 'session.*', 'deadletter.>', 'replay.>']);
   });
 
   it('when a dead letter is replayed, then it goes to replay.<consumer>.<subject>, inside the stream and apart from the events', () => {

@@ -11,7 +11,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-const subjects = ['order.created', 'order.cancelled', 'order.completed'] as const;
+const subjects = ['order.created', 'order.updated', 'order.cancelled', 'order.completed'] as const;
 
 describe('poison messages in the payments service', () => {
   it('when every subject it listens to gets an event that is not JSON and one off the contract, then each is dead-lettered, logged and counted, and the valid events behind them are applied', async () => {
