@@ -13,7 +13,7 @@ import { at } from '@ticketing/testkit/api-user';
 import { eventually } from '@ticketing/testkit';
 import type { Page } from 'playwright-core';
 import { describe, expect, it, vi } from 'vitest';
-import { newVisitor, screenshot, useAppInBrowser } from './browser.js';
+import { newVisitor, screenshot, useAppInBrowser, type AppInBrowser } from './browser.js';
 import { ApiUser } from './client.js';
 import { sellTicket } from './flows.js';
 
@@ -31,7 +31,6 @@ const env = {
   EXPIRATION_WINDOW_SECONDS: String(WINDOW_SECONDS),
   LOG_LEVEL: 'warn',
 };
-const app = useAppInBrowser({ dataDir, env, name: `intent-payment-${run}` });
 
 const PAID = 'Paid — your ticket is confirmed';
 
@@ -60,14 +59,15 @@ async function step<T>(page: Page, traffic: string[], name: string, body: () => 
 }
 
 /** A ticket on sale by a seller made through the API. */
-async function aTicket(title: string, price: number) {
+async function aTicket(app: AppInBrowser, title: string, price: number) {
   const seller = await ApiUser.signUp(at(app.launcher.url));
   return sellTicket(seller, title, price);
 }
 
 /** A buyer signed up in the browser, on the order page of `ticketId` once orders knows the ticket. */
-async function aBuyerOrdering(ticketId: string, width?: number) {
+async function aBuyerOrdering(app: AppInBrowser, ticketId: string, { width, before }: { width?: number; before?: (page: Page) => Promise<unknown> } = {}) {
   const page = await newVisitor(app.browser, app.launcher.url, width);
+  await before?.(page);
   const traffic = paymentsTraffic(page);
   await page.goto('/auth/signup');
   await page.getByLabel('Email').fill(`buyer-${randomBytes(4).toString('hex')}-${run}@example.com`);
@@ -100,9 +100,11 @@ const orderOf = async (page: Page, orderId: string) => (await page.request.get(`
 const ticketOf = async (page: Page, ticketId: string) => (await page.request.get(`/api/tickets/${ticketId}`)).json() as Promise<{ orderId: string | null }>;
 
 describe('paying through a payment intent in the browser', () => {
+  const app = useAppInBrowser({ dataDir, env, name: `intent-payment-${run}` });
+
   it('when the buyer pays with the Visa test method, then the order page shows it paid and the order is complete', async () => {
-    const ticket = await aTicket(`Concert ${run}`, 42.5);
-    const { page, traffic, orderId } = await aBuyerOrdering(ticket.id, 375);
+    const ticket = await aTicket(app, `Concert ${run}`, 42.5);
+    const { page, traffic, orderId } = await aBuyerOrdering(app, ticket.id, { width: 375 });
     await page.getByRole('heading', { name: 'Payment' }).waitFor();
     expect(await page.getByRole('radio').count()).toBe(4);
 
@@ -117,8 +119,8 @@ describe('paying through a payment intent in the browser', () => {
   });
 
   it('when the method asks for 3-D Secure, then the bank’s challenge page shows the amount, and once authenticated the order is complete', async () => {
-    const ticket = await aTicket(`Opera ${run}`, 31.25);
-    const { page, traffic, orderId } = await aBuyerOrdering(ticket.id);
+    const ticket = await aTicket(app, `Opera ${run}`, 31.25);
+    const { page, traffic, orderId } = await aBuyerOrdering(app, ticket.id);
 
     await payWith(page, /Requires authentication \(3-D Secure\)/);
     await step(page, traffic, 'challenge', () => page.waitForURL(`**/orders/${orderId}/authenticate`));
@@ -136,8 +138,8 @@ describe('paying through a payment intent in the browser', () => {
   });
 
   it('when the buyer fails the 3-D Secure challenge, then the order page says so and another method still pays', async () => {
-    const ticket = await aTicket(`Ballet ${run}`, 18);
-    const { page, traffic, orderId } = await aBuyerOrdering(ticket.id);
+    const ticket = await aTicket(app, `Ballet ${run}`, 18);
+    const { page, traffic, orderId } = await aBuyerOrdering(app, ticket.id);
 
     await payWith(page, /Requires authentication \(3-D Secure\)/);
     await step(page, traffic, 'challenge', () => page.waitForURL(`**/orders/${orderId}/authenticate`));
@@ -156,8 +158,8 @@ describe('paying through a payment intent in the browser', () => {
 
   it('when the buyer leaves the challenge unanswered, then the order expires, the ticket is for sale again and a late answer pays nothing', async () => {
     const title = `Match ${run}`;
-    const ticket = await aTicket(title, 9.99);
-    const { page, traffic, orderId } = await aBuyerOrdering(ticket.id);
+    const ticket = await aTicket(app, title, 9.99);
+    const { page, traffic, orderId } = await aBuyerOrdering(app, ticket.id);
 
     await payWith(page, /Requires authentication \(3-D Secure\)/);
     await step(page, traffic, 'challenge', () => page.waitForURL(`**/orders/${orderId}/authenticate`));
@@ -188,8 +190,8 @@ describe('paying through a payment intent in the browser', () => {
   });
 
   it('when the card is declined, then the error shows, the form stays usable and a second card pays', async () => {
-    const ticket = await aTicket(`Play ${run}`, 15);
-    const { page, traffic } = await aBuyerOrdering(ticket.id);
+    const ticket = await aTicket(app, `Play ${run}`, 15);
+    const { page, traffic } = await aBuyerOrdering(app, ticket.id);
 
     await payWith(page, /Declined card/);
     await step(page, traffic, 'declined', () => page.getByRole('alert').filter({ hasText: 'Your card was declined' }).waitFor());
@@ -200,5 +202,162 @@ describe('paying through a payment intent in the browser', () => {
 
     await payWith(page, /Mastercard \(succeeds\)/);
     await step(page, traffic, 'second card', () => page.getByText(PAID).waitFor({ timeout: 30_000 }));
+  });
+});
+
+/**
+ * Stripe.js as the order page loads it (from js.stripe.com, which the tests cannot reach): a
+ * stand-in with the calls the Payment Element form makes. Its "Card number" field picks one of
+ * the sandbox's test methods by Stripe's test card numbers, and confirmPayment confirms the
+ * order's intent at the sandbox as Stripe's servers would: a 3-D Secure card passes the
+ * challenge in "Stripe.js's dialog", a decline comes back as a card_error, and the redirect
+ * card leaves for return_url the way a redirect-based method does. Every call is recorded in
+ * window.stripeCalls.
+ */
+const STRIPE_STAND_IN = String.raw`(() => {
+  const calls = (window.stripeCalls = []);
+  const CARDS = {
+    '4242424242424242': 'pm_card_visa',
+    '4000000000000002': 'pm_card_chargeDeclined',
+    '4000002760003184': 'pm_card_authenticationRequired',
+    '4000000000003220': 'pm_card_visa',
+  };
+  const REDIRECTS = '4000000000003220';
+  const post = async (path, body) => {
+    const res = await fetch(path, { method: 'POST', credentials: 'same-origin', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json() };
+  };
+  const intentOf = (clientSecret, result) => ({
+    id: clientSecret.split('_secret_')[0],
+    status: result.status,
+    last_payment_error: result.lastError ? { message: result.lastError } : null,
+  });
+  function Stripe(key) {
+    calls.push({ call: 'Stripe', key });
+    let clientSecret = null;
+    let input = null;
+    const handlers = {};
+    const element = {
+      mount(node) {
+        const label = document.createElement('label');
+        label.textContent = 'Card number ';
+        input = document.createElement('input');
+        input.inputMode = 'numeric';
+        label.appendChild(input);
+        (typeof node === 'string' ? document.querySelector(node) : node).appendChild(label);
+        setTimeout(() => (handlers.ready || []).forEach((cb) => cb({ elementType: 'payment' })), 0);
+      },
+      on(event, cb) { (handlers[event] = handlers[event] || []).push(cb); return element; },
+      off(event, cb) { handlers[event] = (handlers[event] || []).filter((h) => h !== cb); return element; },
+      update() {}, destroy() {}, unmount() {}, focus() {}, blur() {}, clear() {}, collapse() {},
+    };
+    const elements = {
+      create(type) { calls.push({ call: 'create', type }); return element; },
+      getElement() { return element; },
+      update() {}, fetchUpdates: async () => ({}), submit: async () => ({}),
+    };
+    return {
+      elements(options) { clientSecret = options.clientSecret; calls.push({ call: 'elements', clientSecret }); return elements; },
+      createToken() {}, createPaymentMethod() {}, confirmCardPayment() {}, _registerWrapper() {},
+      async confirmPayment({ redirect, confirmParams }) {
+        calls.push({ call: 'confirmPayment', redirect, returnUrl: confirmParams && confirmParams.return_url });
+        const number = input.value.replace(/\s/g, '');
+        if (!CARDS[number]) return { error: { type: 'validation_error', message: 'Your card number is invalid.' } };
+        let answer = await post('/api/payments/sandbox/confirm', { clientSecret, paymentMethod: CARDS[number] });
+        if (answer.status === 200 && answer.body.status === 'requires_action') {
+          answer = await post('/api/payments/sandbox/authenticate', { clientSecret, outcome: 'complete' });
+        }
+        if (answer.status !== 200) return { error: { type: 'api_error', message: answer.body.errors[0].message } };
+        const paymentIntent = intentOf(clientSecret, answer.body);
+        if (answer.body.status === 'requires_payment_method') return { error: { type: 'card_error', message: answer.body.lastError, payment_intent: paymentIntent } };
+        if (number === REDIRECTS) {
+          sessionStorage.setItem('stand-in:' + clientSecret, JSON.stringify(answer.body));
+          const back = new URL(confirmParams.return_url);
+          back.search = new URLSearchParams({ payment_intent: paymentIntent.id, payment_intent_client_secret: clientSecret, redirect_status: 'succeeded' }).toString();
+          window.location.assign(back.href);
+          return new Promise(() => {});
+        }
+        return { paymentIntent };
+      },
+      async retrievePaymentIntent(secret) {
+        calls.push({ call: 'retrievePaymentIntent', clientSecret: secret });
+        const known = sessionStorage.getItem('stand-in:' + secret);
+        return known ? { paymentIntent: intentOf(secret, JSON.parse(known)) } : { error: { type: 'invalid_request_error', message: 'No such payment_intent' } };
+      },
+    };
+  }
+  Stripe.version = 'endive';
+  window.Stripe = Stripe;
+})();`;
+
+type StripeCall = { call: string; [key: string]: unknown };
+const stripeCalls = (page: Page) => page.evaluate(() => (globalThis as unknown as { stripeCalls?: StripeCall[] }).stripeCalls ?? []);
+
+describe('paying through Stripe’s Payment Element (a publishable key set)', () => {
+  // The client has a key; payments keeps the sandbox, which the Stripe.js stand-in confirms at.
+  const stripeDir = mkdtempSync(join(tmpdir(), 'ticketing-intents-stripe-'));
+  chmodSync(stripeDir, 0o755);
+  const app = useAppInBrowser({
+    dataDir: stripeDir,
+    env: { NATS_STREAM: `E2E_INTENTS_STRIPE_${run}`, NATS_SUBJECT_PREFIX: `intentsstripe${run}.`, LOG_LEVEL: 'warn', STRIPE_PUBLISHABLE_KEY: 'pk_test_stand_in' },
+    name: `intent-payment-stripe-${run}`,
+  });
+  const withStripe = (page: Page) => page.route('https://js.stripe.com/**', (route) => route.fulfill({ contentType: 'text/javascript', body: STRIPE_STAND_IN }));
+
+  /** Types a card into the Payment Element and presses Pay. */
+  async function payWithCard(page: Page, number: string) {
+    await page.getByLabel('Card number').fill(number);
+    await page.getByRole('button', { name: /^Pay \$/ }).click();
+  }
+
+  it('when the order page opens, then its intent is started and the Payment Element gets its client secret; a card pays with confirmPayment, redirecting only if required, back to this order', async () => {
+    const ticket = await aTicket(app, `Gala ${run}`, 27);
+    const { page, traffic, orderId } = await aBuyerOrdering(app, ticket.id, { before: withStripe });
+    await step(page, traffic, 'payment element', () => page.getByLabel('Card number').waitFor());
+    const started = await eventually(() => traffic.find((t) => t.startsWith('POST /api/payments/intents') && / -> 201 /.test(t)), { what: 'the intent' });
+    const clientSecret = /"clientSecret":"([^"]+)"/.exec(started)![1];
+
+    await payWithCard(page, '4242 4242 4242 4242');
+    await step(page, traffic, 'card', () => page.getByText(PAID).waitFor({ timeout: 30_000 }));
+    const calls = await stripeCalls(page);
+    expect(calls).toContainEqual({ call: 'Stripe', key: 'pk_test_stand_in' });
+    expect(calls).toContainEqual({ call: 'elements', clientSecret });
+    expect(calls).toContainEqual({ call: 'create', type: 'payment' });
+    expect(calls).toContainEqual({ call: 'confirmPayment', redirect: 'if_required', returnUrl: `${app.launcher.url}/orders/${orderId}` });
+    expect(await orderOf(page, orderId)).toMatchObject({ status: 'complete' });
+  });
+
+  it('when a card is declined, then Stripe’s message shows and a 3-D Secure card then pays', async () => {
+    const ticket = await aTicket(app, `Revue ${run}`, 12);
+    const { page, traffic, orderId } = await aBuyerOrdering(app, ticket.id, { before: withStripe });
+
+    await payWithCard(page, '4000 0000 0000 0002');
+    await step(page, traffic, 'declined', () => page.getByRole('alert').filter({ hasText: 'Your card was declined' }).waitFor());
+    expect(await page.getByRole('group', { name: 'Payment details' }).getAttribute('aria-describedby')).toBe('payment-error');
+    expect(await page.getByRole('button', { name: /^Pay \$/ }).isEnabled()).toBe(true);
+
+    await payWithCard(page, '4000 0027 6000 3184');
+    await step(page, traffic, '3-D Secure', () => page.getByText(PAID).waitFor({ timeout: 30_000 }));
+    expect(await orderOf(page, orderId)).toMatchObject({ status: 'complete' });
+  });
+
+  it('when the payment method redirects, then the buyer comes back to the order page, the client secret leaves the address bar and the order shows paid', async () => {
+    const ticket = await aTicket(app, `Circus ${run}`, 8);
+    const { page, traffic, orderId } = await aBuyerOrdering(app, ticket.id, { before: withStripe });
+
+    await payWithCard(page, '4000 0000 0000 3220');
+    await step(page, traffic, 'back from the redirect', async () => {
+      await page.waitForURL(new RegExp(`/orders/${orderId}\\?.*payment_intent_client_secret=`), { timeout: 30_000 });
+      await page.waitForFunction(() => (globalThis as unknown as { location: { search: string } }).location.search === '');
+      await page.getByText(PAID).waitFor({ timeout: 30_000 });
+    });
+    expect(page.url()).toBe(`${app.launcher.url}/orders/${orderId}`);
+  });
+
+  it('when Stripe.js cannot be loaded, then the order page says card payments are unavailable', async () => {
+    const ticket = await aTicket(app, `Recital ${run}`, 10);
+    const { page } = await aBuyerOrdering(app, ticket.id, { before: (p) => p.route('https://js.stripe.com/**', (route) => route.abort()) });
+    await page.getByRole('alert').filter({ hasText: 'Stripe could not be loaded' }).waitFor();
+    await screenshot(page, 'intent-stripe-unavailable');
   });
 });

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Order } from '@ticketing/contracts';
 import { api, sleep } from '@/lib/browser-api';
 import { formatCountdown, formatPrice, orderStatusLabel } from '@/lib/format';
-import { idle, inFlight, type PaymentState } from '@/lib/payment-intent';
+import { idle, inFlight, stripeReturn, type PaymentState, type StripeReturn } from '@/lib/payment-intent';
 import { SandboxPaymentForm } from './sandbox-payment-form';
 
 // Stripe's code is only fetched when a publishable key is configured, and only in the browser.
@@ -51,11 +51,22 @@ export function OrderView({
   const following = live && (paying || order.status === 'awaiting:payment');
   const confirming = payment.kind === 'succeeded';
 
+  const [stripeBack, setStripeBack] = useState<StripeReturn | null>(null);
+
   useEffect(() => {
     mounted.current = true;
     return () => {
       mounted.current = false;
     };
+  }, []);
+
+  // Back from Stripe's redirect: the client secret leaves the address bar (and history) at once,
+  // whatever the order's state; the Stripe form reads how the payment ended.
+  useEffect(() => {
+    const back = stripeReturn(window.location.search);
+    if (!back) return;
+    window.history.replaceState(window.history.state, '', `${window.location.pathname}${back.rest}`);
+    setStripeBack(back);
   }, []);
 
   // The countdown ticks every second while the order can still change.
@@ -201,6 +212,7 @@ export function OrderView({
                   publishableKey={stripeKey}
                   orderId={order.id}
                   price={order.ticket.price}
+                  returned={stripeBack}
                   onChange={setPayment}
                   onRefused={onRefused}
                 />

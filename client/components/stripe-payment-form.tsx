@@ -8,7 +8,7 @@ import { loadStripe } from '@stripe/stripe-js/pure';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { PaymentIntentStatus } from '@ticketing/contracts';
 import { formatPrice } from '@/lib/format';
-import { stripeReturn, type PaymentState } from '@/lib/payment-intent';
+import type { PaymentState, StripeReturn } from '@/lib/payment-intent';
 import { FormErrors, SubmitButton } from './form-parts';
 import { PaymentStateNotice, paymentErrorId } from './payment-state';
 import { usePaymentIntent, type PaymentIntentHandle } from './use-payment-intent';
@@ -25,6 +25,8 @@ type Props = {
   publishableKey: string;
   orderId: string;
   price: number;
+  /** What Stripe's redirect brought back to the order page, if it did. */
+  returned: StripeReturn | null;
   onChange: (state: PaymentState) => void;
   onRefused: () => void;
 };
@@ -35,7 +37,7 @@ type Props = {
  * runs in Stripe.js's own dialog; a method that needs a redirect comes back to this page with
  * the intent on the query string.
  */
-export default function StripePaymentForm({ publishableKey, orderId, price, onChange, onRefused }: Props) {
+export default function StripePaymentForm({ publishableKey, orderId, price, returned, onChange, onRefused }: Props) {
   const stripe = stripeFor(publishableKey);
   const [unavailable, setUnavailable] = useState(false);
   const payment = usePaymentIntent(orderId, { onChange, onRefused, resumeOnMount: true });
@@ -49,22 +51,20 @@ export default function StripePaymentForm({ publishableKey, orderId, price, onCh
     };
   }, [stripe]);
 
-  // Back from a redirect: Stripe knows how it ended before our webhook may have arrived.
+  // Back from a redirect: Stripe knows how it ended before its webhook may have reached payments.
   useEffect(() => {
-    const back = stripeReturn(window.location.search);
-    if (!back) return;
-    window.history.replaceState(window.history.state, '', `${window.location.pathname}${back.rest}`);
+    if (!returned) return;
     let live = true;
     void (async () => {
-      const { paymentIntent } = (await (await stripe)?.retrievePaymentIntent(back.clientSecret)) ?? {};
+      const { paymentIntent } = (await (await stripe)?.retrievePaymentIntent(returned.clientSecret)) ?? {};
       if (!live || !paymentIntent) return;
-      const failed = back.redirectStatus === 'failed' ? 'Your payment was not completed.' : null;
+      const failed = returned.redirectStatus === 'failed' ? 'Your payment was not completed.' : null;
       settle(paymentIntent.status as PaymentIntentStatus, paymentIntent.last_payment_error?.message ?? failed);
     })();
     return () => {
       live = false;
     };
-  }, [stripe, settle]);
+  }, [stripe, returned, settle]);
 
   if (unavailable) {
     return (

@@ -135,7 +135,15 @@ export function forgetChallenge(storage: Storage, orderId: string) {
  * What Stripe put on the order page's URL when it sent the buyer back from a redirect-based
  * confirmation (`return_url`), or null; `rest` is the query without it, for replaceState.
  */
-export function stripeReturn(search: string): { clientSecret: string; redirectStatus: string | null; rest: string } | null {
+export interface StripeReturn {
+  clientSecret: string;
+  /** `succeeded`, `failed` or `pending`, as Stripe put it. */
+  redirectStatus: string | null;
+  /** The query without Stripe's parameters ('' or '?...'). */
+  rest: string;
+}
+
+export function stripeReturn(search: string): StripeReturn | null {
   const params = new URLSearchParams(search);
   const clientSecret = params.get('payment_intent_client_secret');
   if (!clientSecret) return null;
