@@ -170,7 +170,13 @@ describe('paying through a payment intent in the browser', () => {
     await page.waitForURL(new RegExp(`/orders/${orderId}$`));
     await step(page, traffic, 'waiting for the bank', () => page.getByText('Your bank needs you to confirm this payment.').waitFor());
     expect(await page.locator('.order .badge').textContent()).toBe('Awaiting payment');
-    expect(await page.getByRole('button', { name: 'Continue to your bank' }).isVisible()).toBe(true);
+    expect(await page.getByRole('button', { name: /^Pay \$/ }).isDisabled()).toBe(true);
+    await screenshot(page, 'intent-waiting-for-bank');
+    await page.getByRole('button', { name: 'Continue to your bank' }).click();
+    await page.waitForURL(challenge);
+    await page.getByRole('button', { name: 'Complete authentication' }).waitFor();
+    await page.getByRole('link', { name: 'Back to the order' }).click();
+    await page.waitForURL(new RegExp(`/orders/${orderId}$`));
 
     await step(page, traffic, 'expiry', () => page.getByText('This order expired').waitFor({ timeout: (WINDOW_SECONDS + 40) * 1000 }));
     await eventually(async () => (await orderOf(page, orderId)).status === 'cancelled', { what: 'the order to be cancelled' });

@@ -66,18 +66,23 @@ export function FormErrors({ messages }: { messages: string[] }) {
   );
 }
 
-/** The form's submit button: disabled, with a spinner, while the request runs (its name stays the same). */
+/**
+ * The form's submit button: disabled, with a spinner, while the request runs (its name stays the
+ * same); `disabled` for a form that cannot be sent now for another reason.
+ */
 export function SubmitButton({
   pending,
+  disabled = false,
   children,
   className = 'button button-primary',
 }: {
   pending: boolean;
+  disabled?: boolean;
   children: ReactNode;
   className?: string;
 }) {
   return (
-    <button type="submit" className={className} disabled={pending} aria-busy={pending || undefined}>
+    <button type="submit" className={className} disabled={pending || disabled} aria-busy={pending || undefined}>
       {children}
     </button>
   );

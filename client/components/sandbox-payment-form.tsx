@@ -44,6 +44,8 @@ export function SandboxPaymentForm({
   const payment = usePaymentIntent(orderId, { onChange, onRefused, resumeOnMount: awaitingPayment });
   const { state, pending } = payment;
   const failed = state.kind === 'failed';
+  // A payment waiting for the bank is answered there first (failing it frees the form).
+  const waitingForBank = state.kind === 'requires_action';
 
   function toChallenge(intent: PaymentIntent) {
     saveChallenge(window.sessionStorage, orderId, { clientSecret: intent.clientSecret, amount: intent.amount });
@@ -91,7 +93,7 @@ export function SandboxPaymentForm({
         </p>
         {SANDBOX_PAYMENT_METHODS.map((m) => (
           <label key={m} className="choice" htmlFor={`card-${m}`}>
-            <input type="radio" id={`card-${m}`} name="paymentMethod" value={m} checked={method === m} onChange={() => setMethod(m)} disabled={pending} />
+            <input type="radio" id={`card-${m}`} name="paymentMethod" value={m} checked={method === m} onChange={() => setMethod(m)} disabled={pending || waitingForBank} />
             <span className="choice-label">{SANDBOX_CARD_LABELS[m]}</span> <code>{m}</code>
           </label>
         ))}
@@ -107,7 +109,7 @@ export function SandboxPaymentForm({
           )
         }
       />
-      <SubmitButton pending={pending} className="button button-primary button-lg">
+      <SubmitButton pending={pending} disabled={waitingForBank} className="button button-primary button-lg">
         Pay {formatPrice(price)}
       </SubmitButton>
     </form>
