@@ -414,15 +414,19 @@ describe("each service's configuration", () => {
     }
   });
 
-  it('when the prod overlay runs payments, then both keys of the stripe Secret are required, never optional (no silent sandbox, no missing webhook)', () => {
-    const refOf = (objects: K8sObject[], variable: string) =>
-      (container(objects, 'payments') as { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[] }).env?.find(
+  it("when the prod overlay runs, then the stripe Secret's keys are required, never optional (no silent sandbox, no missing webhook, no sandbox form)", () => {
+    const refOf = (objects: K8sObject[], workload: string, variable: string) =>
+      (container(objects, workload) as { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[] }).env?.find(
         (e) => e.name === variable,
       )?.valueFrom?.secretKeyRef;
-    for (const variable of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']) {
-      expect(refOf(prod, variable), variable).toEqual({ name: 'stripe', key: variable, optional: false });
+    for (const [workload, variable] of [
+      ['payments', 'STRIPE_SECRET_KEY'],
+      ['payments', 'STRIPE_WEBHOOK_SECRET'],
+      ['client', 'STRIPE_PUBLISHABLE_KEY'],
+    ] as const) {
+      expect(refOf(prod, workload, variable), variable).toEqual({ name: 'stripe', key: variable, optional: false });
       // The dev overlay has no stripe Secret: it runs the sandbox.
-      expect(refOf(dev, variable), variable).toEqual({ name: 'stripe', key: variable, optional: true });
+      expect(refOf(dev, workload, variable), variable).toEqual({ name: 'stripe', key: variable, optional: true });
     }
   });
 
