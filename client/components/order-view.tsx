@@ -41,6 +41,7 @@ export function OrderView({
   const [payment, setPayment] = useState<PaymentState>(idle);
   const [cancelling, setCancelling] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const [stripeBack, setStripeBack] = useState<StripeReturn | null>(null);
   const mounted = useRef(true);
 
   const expiresAt = Date.parse(order.expiresAt);
@@ -50,8 +51,6 @@ export function OrderView({
   const paying = inFlight(payment);
   const following = live && (paying || order.status === 'awaiting:payment');
   const confirming = payment.kind === 'succeeded';
-
-  const [stripeBack, setStripeBack] = useState<StripeReturn | null>(null);
 
   useEffect(() => {
     mounted.current = true;
