@@ -8,8 +8,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { Launcher, type StartOptions } from './launcher.js';
 
-/** Debian's Chromium, driven by playwright-core: no browser download. */
-const CHROMIUM = '/usr/bin/chromium';
+/**
+ * Debian's Chromium, driven by playwright-core: no browser download. CHROMIUM_PATH names
+ * another Chromium-based browser where there is none at that path (the CI runners' Chrome).
+ */
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const FLAGS = [
   '--headless',
   '--no-sandbox',
