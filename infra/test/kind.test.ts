@@ -1,0 +1,140 @@
+/**
+ * scripts/kind-e2e.sh, reviewed without a cluster: the images it checks on the node are
+ * skaffold's, the workloads it waits for are the dev overlay's, its entry point is reached
+ * through infra/kind/'s port mapping and EnvoyProxy to the Gateway's listener, it installs the
+ * versions docs/deploy.md pins, and the workflow runs it and uploads its dump. Each check also
+ * runs on a broken stand-in from fixtures/broken/kind/. The run itself happens in CI
+ * (.github/workflows/e2e-kind.yml) or wherever Docker is.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Workspace, type K8sObject } from './support/kustomize.js';
+import {
+  entryPointProblems,
+  imageProblems,
+  kindDir,
+  readKindFiles,
+  readScript,
+  readYaml,
+  scriptPath,
+  usageProblems,
+  versionProblems,
+  workflowProblems,
+  workloadProblems,
+  type Workflow,
+} from './support/kind.js';
+import { fixturesDir, read, repoRoot } from './support/repo.js';
+import { loadSkaffold } from './support/skaffold.js';
+
+const broken = (name: string) => join(fixturesDir, 'broken', 'kind', name);
+const script = readScript();
+const skaffold = loadSkaffold();
+const deployMd = read('docs/deploy.md');
+const workflow = readYaml<Workflow>(join(repoRoot, '.github', 'workflows', 'e2e-kind.yml'));
+
+let ws: Workspace;
+let dev: K8sObject[];
+beforeAll(() => {
+  ws = new Workspace();
+  dev = ws.overlay('dev');
+}, 60_000);
+afterAll(() => ws?.remove());
+
+describe('scripts/kind-e2e.sh', () => {
+  it('when parsed by bash, then it has no syntax error', () => {
+    const result = spawnSync('bash', ['-n', scriptPath], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('when its pinned names are read, then each is assigned and used, and skaffold deploys the dev pipeline', () => {
+    expect(usageProblems(script)).toEqual([]);
+    expect(script.vars.KIND_CONFIG).toBe('infra/kind/cluster.yaml');
+  });
+
+  it('when a name is never used or never assigned, or skaffold deploys the prod profile, then the check names each', () => {
+    expect(usageProblems(readScript(broken('usage.sh')))).toEqual([
+      'IMAGES is assigned but never used',
+      'STATEFULSETS is not assigned',
+      'skaffold run -p prod --kube-context "$CONTEXT" picks a profile; kind runs the dev pipeline',
+    ]);
+  });
+
+  it("when its images are compared with skaffold.yaml's dev artifacts, then they are the same six", () => {
+    expect(imageProblems(script, skaffold)).toEqual([]);
+    expect(script.arrays.IMAGES).toHaveLength(6);
+  });
+
+  it('when an image is left out or misspelled, then the check names both sides', () => {
+    expect(imageProblems(readScript(broken('images.sh')), skaffold)).toEqual([
+      'the script checks image ticketing/ticket, which skaffold.yaml does not build',
+      'skaffold.yaml builds ticketing/tickets, which the script does not check',
+      'skaffold.yaml builds ticketing/client, which the script does not check',
+    ]);
+  });
+
+  it('when the workloads it waits for are compared with the dev overlay, then they are exactly its Deployments and StatefulSets', () => {
+    expect(workloadProblems(script, dev)).toEqual([]);
+    expect(script.arrays.DEPLOYMENTS).toContain('front-door');
+    expect(script.arrays.STATEFULSETS).toContain('nats');
+  });
+
+  it('when a Deployment is forgotten or a StatefulSet made up, then the check names each', () => {
+    expect(workloadProblems(readScript(broken('workloads.sh')), dev)).toEqual([
+      'the dev overlay renders Deployment front-door, which the script does not wait for',
+      'the script waits for StatefulSet postgres, which the dev overlay does not render',
+    ]);
+  });
+
+  it("when the entry point is followed from the host, then kind's port mapping reaches the EnvoyProxy's node port, its Service port is the Gateway's listener, and the HTTPRoute answers the host", () => {
+    const files = readKindFiles();
+    expect(entryPointProblems(script, files, dev)).toEqual([]);
+    expect(`http://${script.vars.ENTRY_HOST}:${script.vars.ENTRY_PORT}`).toBe('http://ticketing.local:8888');
+  });
+
+  it('when the script, the kind config or the EnvoyProxy breaks the chain, then the check names each link', () => {
+    const real = readKindFiles();
+    expect(entryPointProblems(readScript(broken('entry-point.sh')), real, dev)).toEqual([
+      'the kind config maps no node port to host port 8080, where the script reaches the entry point',
+      'no HTTPRoute of the dev overlay answers host localhost (ticketing.local)',
+    ]);
+    expect(entryPointProblems(script, readKindFiles(kindDir, broken('cluster.yaml')), dev)).toEqual([
+      "host port 8888 maps to node port 30081, which the EnvoyProxy's Service does not open (it opens 30080)",
+    ]);
+    expect(entryPointProblems(script, readKindFiles(broken('proxy'), join(kindDir, 'cluster.yaml')), dev)).toEqual([
+      "the EnvoyProxy's Service is LoadBalancer, not NodePort: kind has no load balancer",
+      "node port 30080 is for Service port 8080, which no HTTP listener of the dev overlay's Gateway has (ticketing:80)",
+      'the GatewayClass patch refers to EnvoyProxy/envoy-gateway-system/kind-nodeport, not the EnvoyProxy envoy-gateway-system/kind-node-port',
+    ]);
+  });
+
+  it('when its versions are compared with docs/deploy.md, then it installs the Gateway API and Envoy Gateway the docs pin', () => {
+    expect(versionProblems(script, deployMd)).toEqual([]);
+    expect(script.vars).toMatchObject({ GATEWAY_API_VERSION: 'v1.5.1', ENVOY_GATEWAY_VERSION: 'v1.9.1' });
+  });
+
+  it('when it installs other versions, or the docs pin two, then the check names each', () => {
+    expect(versionProblems(readScript(broken('versions.sh')), deployMd)).toEqual([
+      'the script installs the Gateway API v1.4.0, docs/deploy.md pins v1.5.1',
+      'the script installs Envoy Gateway v1.9.0, docs/deploy.md pins v1.9.1',
+    ]);
+    expect(versionProblems(script, `${deployMd}\nhelm install eg oci://docker.io/envoyproxy/gateway-helm --version v1.8.0`)).toEqual([
+      'docs/deploy.md pins Envoy Gateway at v1.9.1 and v1.8.0',
+    ]);
+  });
+});
+
+describe('.github/workflows/e2e-kind.yml', () => {
+  it('when read with the script, then it points the entry host at the runner, runs the script and uploads its dump on failure', () => {
+    expect(workflowProblems(workflow, script)).toEqual([]);
+  });
+
+  it('when the hosts entry is missing and the upload takes another directory on every outcome, then the check names each', () => {
+    expect(workflowProblems(readYaml<Workflow>(broken('workflow.yml')), script)).toEqual([
+      'no step before the script points ticketing.local at 127.0.0.1',
+      'the upload takes kind-dump, the script dumps into .test-results/kind',
+      'the dump is uploaded without `if: failure()`',
+    ]);
+  });
+});
