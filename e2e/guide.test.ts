@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, posix, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -23,10 +23,17 @@ function prose(markdown: string): string {
   return markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
 }
 
+/**
+ * `[text](target)` and `![alt](target)`, the text holding at most one level of brackets, so
+ * that a linked image (`[![alt](image)](target)`, a badge) gives both of its targets.
+ */
+const INLINE_LINK = /!?\[((?:[^[\]\\]|\\.|!?\[(?:[^[\]\\]|\\.)*\](?:\([^)\s]*\))?)*)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g;
+const inlineTargets = (text: string): string[] => [...text.matchAll(INLINE_LINK)].flatMap((m) => [...inlineTargets(m[1]!), m[2]!]);
+
 /** Relative link targets: `[text](target)`, `![alt](target)` and `[label]: target`. */
 export function linkTargets(markdown: string): string[] {
   const text = prose(markdown);
-  const inline = [...text.matchAll(/!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map((m) => m[1]!);
+  const inline = inlineTargets(text);
   const references = [...text.matchAll(/^\s*\[[^\]]+\]:\s+<?(\S+?)>?(?:\s|$)/gm)].map((m) => m[1]!);
   return [...inline, ...references].filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
 }
@@ -37,6 +44,25 @@ export function codePaths(markdown: string): string[] {
   return spans.filter(
     (s) => s.includes('/') && /^[A-Za-z0-9_.][A-Za-z0-9_.\-[\]/]*$/.test(s) && !GENERATED.has(s.split('/')[0]!),
   );
+}
+
+/** The pages GitHub serves for a repository besides its files (`/<owner>/<repo>/actions`, ...). */
+const REPOSITORY_PAGES = new Set(['actions', 'issues', 'pulls', 'releases', 'tags', 'discussions', 'security', 'packages', 'wiki', 'settings']);
+
+/**
+ * GitHub shows a document at /<owner>/<repo>/blob/<ref>/<path> and resolves its relative links
+ * from there, so a link that climbs above the ref lands on the repository's own pages: from the
+ * README, `../../actions/workflows/ci.yml` is /<owner>/<repo>/actions/workflows/ci.yml, in
+ * whichever fork it is read. Such a link names no file here; returns the page it reaches, or
+ * undefined for a link that stays among the files (or leaves the repository altogether).
+ */
+export function repositoryPage(document: string, target: string): string | undefined {
+  const [path = ''] = target.split('#');
+  const base = '/owner/repo/blob/ref';
+  const url = posix.join(base, posix.dirname(document.split(sep).join('/')), decodeURIComponent(path));
+  if (url === base || url.startsWith(`${base}/`)) return undefined;
+  const page = /^\/owner\/repo\/([^/]+)/.exec(url)?.[1];
+  return page && REPOSITORY_PAGES.has(page) ? page : undefined;
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens, repeats numbered. */
@@ -62,6 +88,7 @@ function brokenReferences(document: string): string[] {
   const markdown = readFileSync(file, 'utf8');
   const problems: string[] = [];
   for (const target of linkTargets(markdown)) {
+    if (repositoryPage(document, target)) continue;
     const [path = '', anchor] = target.split('#');
     const resolved = path ? resolve(dirname(file), decodeURIComponent(path)) : file;
     if (!existsSync(resolved)) {
@@ -116,5 +143,20 @@ describe('the learner guide and the README', () => {
     expect(linkTargets(sample)).toEqual(['../../common/src/outbox/relay.ts', 'shot.png', 'other.md#a-title-with-code']);
     expect(codePaths(sample)).toEqual(['orders/src/db/schema.ts']);
     expect([...anchorsOf(sample)]).toEqual(['a-title-with-code']);
+  });
+
+  it("when a badge links a workflow by a path above the repository's files, then both targets are read and count as GitHub's pages", () => {
+    const badge = '[![CI](../../actions/workflows/ci.yml/badge.svg)](../../actions/workflows/ci.yml) and [a [nested] text](x.md)';
+    expect(linkTargets(badge)).toEqual(['../../actions/workflows/ci.yml/badge.svg', '../../actions/workflows/ci.yml', 'x.md']);
+    expect(repositoryPage('README.md', '../../actions/workflows/ci.yml/badge.svg')).toBe('actions');
+    expect(repositoryPage(join('docs', 'guide', '01-services.md'), '../../../../issues')).toBe('issues');
+  });
+
+  it('when a link climbs out of the files elsewhere, then it is no page of the repository and is checked as a file', () => {
+    expect(repositoryPage('README.md', 'docs/deploy.md')).toBeUndefined();
+    expect(repositoryPage('README.md', '../../nowhere/x')).toBeUndefined();
+    expect(repositoryPage('README.md', '../other-branch/README.md')).toBeUndefined();
+    expect(repositoryPage('README.md', '../../../someone/else/actions')).toBeUndefined();
+    expect(repositoryPage(join('docs', 'guide', '01-services.md'), '../../actions/workflows/ci.yml')).toBeUndefined();
   });
 });
