@@ -96,7 +96,8 @@ describe('each check fails on its broken fixture', () => {
       'secrets.yml: job deploy step 1 (Echo the token) prints a secret: echo "token is ${{ secrets.API_TOKEN }}"',
       'secrets.yml: job deploy step 2 (Print it from the environment) prints a secret: printf \'%s\\n\' "${API_TOKEN}"',
       'secrets.yml: job deploy step 3 (Here-document) prints a secret: cat <<CONFIG',
-      'secrets.yml: job deploy step 4 (Trace) traces its commands (set -x) with a secret within reach (API_TOKEN, DEPLOY_KEY)',
+      'secrets.yml: job deploy step 4 (Trace) traces its commands (xtrace) with a secret within reach (API_TOKEN, DEPLOY_KEY)',
+      'secrets.yml: job deploy step 5 (Script traced by bash) traces its commands (xtrace) with a secret within reach (API_TOKEN)',
     ]);
   });
 });

@@ -131,7 +131,8 @@ export function permissionProblems(w: Workflow): string[] {
 
 const SECRET_EXPRESSION = /\$\{\{\s*(?:secrets\.|github\.token\b)/;
 const PRINTERS = /^(?:sudo\s+)?(?:echo|printf|cat)\b/;
-const TRACING = /(?:^|[\s;&|(])set\s+(?:-[a-wyz]*x[a-z]*|-o\s+xtrace)\b/m;
+/** `set -x`, `set -eux`, `set -o xtrace`, and a script run by `bash -x` or `sh -x`. */
+const TRACING = /(?:^|[\s;&|(])(?:set\s+(?:-[a-wyz]*x[a-z]*|-o\s+xtrace)|(?:ba)?sh\s+-[a-wyz]*x[a-z]*)(?=\s|$)/m;
 
 /** Names of the environment variables that hold a secret, from `env:` blocks. */
 function secretNames(...envs: (Record<string, unknown> | undefined)[]): string[] {
@@ -182,7 +183,7 @@ export function secretEchoProblems(w: Workflow): string[] {
       }
       const shell = step.shell ?? job.defaults?.run?.shell ?? '';
       if ((TRACING.test(step.run) || /\s-[a-z]*x/.test(shell)) && (names.length > 0 || SECRET_EXPRESSION.test(step.run))) {
-        problems.push(`${where} traces its commands (set -x) with a secret within reach (${names.length ? names.join(', ') : 'secrets.* in the script'})`);
+        problems.push(`${where} traces its commands (xtrace) with a secret within reach (${names.length ? names.join(', ') : 'secrets.* in the script'})`);
       }
     });
   }
