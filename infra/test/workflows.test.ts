@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixturesDir, imageBuilds, repoRoot } from './support/repo.js';
+import { fixturesDir, imageBuilds, read, repoRoot } from './support/repo.js';
 import {
   actionlint,
   permissionProblems,
@@ -131,10 +131,21 @@ describe('the image build', () => {
 });
 
 describe('CI', () => {
+  const ci = workflows.find((w) => w.file === 'ci.yml')!;
+
   it("when ci.yml runs the tests, then it is the README's npm test, on Node.js 22 and 24", () => {
-    const ci = workflows.find((w) => w.file === 'ci.yml')!;
     const test = ci.doc.jobs!.test!;
     expect(test.strategy!.matrix!.node).toEqual(['22', '24']);
     expect(test.steps!.map((s) => s.run)).toEqual(expect.arrayContaining(['npm ci --no-audit --no-fund', 'npm run typecheck', 'npm test']));
+  });
+
+  it('when ci.yml runs NATS and PostgreSQL, then they are the releases production runs (the images compose.yaml and the manifests pin)', () => {
+    /** The tags of `name:<x.y.z…>` image references in a text. */
+    const tags = (text: string, name: string) => [...new Set([...text.matchAll(new RegExp(`\\b${name}:(\\d+\\.\\d+\\.\\d+[\\w.-]*)`, 'g'))].map((m) => m[1]!))];
+    for (const [name, manifest] of [['nats', 'nats'], ['postgres', 'auth-postgres']] as const) {
+      const pinned = tags(read('compose.yaml'), name);
+      expect(tags(read(`infra/k8s/base/${manifest}.yaml`), name)).toEqual(pinned);
+      expect({ name, tags: tags(ci.text, name) }).toEqual({ name, tags: pinned });
+    }
   });
 });
