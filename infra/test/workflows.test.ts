@@ -2,7 +2,9 @@
  * The GitHub Actions workflows, offline: actionlint, every third-party action pinned by commit
  * sha, least-privilege token permissions, no secret printed to the log. The checks read every
  * file in .github/workflows/, whoever adds it. Each check also runs on a broken stand-in from
- * fixtures/broken/workflows/, which fails that check and passes the others.
+ * fixtures/broken/workflows/, which fails that check and passes the others. Then what the
+ * project's own workflows must agree with: images.yml builds the images skaffold.yaml does,
+ * ci.yml runs the README's npm test against the NATS and PostgreSQL releases production runs.
  * Whether the workflows do their job on GitHub is shown by their runs there, not here.
  */
 import { join } from 'node:path';
