@@ -87,6 +87,16 @@ describe('sandbox payment intents', () => {
     expect(await paymentState(t)).toEqual(before);
   });
 
+  it('when the intent succeeded but its payment was never recorded (the process died), then confirming again records it at once, and still answers 400', async () => {
+    const { buyer, order, clientSecret } = await started();
+    // The sandbox's step done, its outcome not applied: as if the process died in between.
+    await t.service.database.db.update(sandboxIntents).set({ status: 'succeeded' }).where(eq(sandboxIntents.clientSecret, clientSecret));
+
+    expectError(await confirm(buyer, { clientSecret, paymentMethod: 'pm_card_visa' }), 400, 'This payment cannot take that step: it is succeeded');
+
+    expect(await paymentsOf(t, order.id)).toEqual([expect.objectContaining({ chargeId: (await sandboxIntentOf(clientSecret)).id })]);
+  });
+
   it('when the card is declined, then 200 says so (requires_payment_method, lastError) and another card then pays', async () => {
     const { buyer, order, clientSecret } = await started();
 

@@ -32,8 +32,11 @@ export function sandboxIntentRoutes(service: PaymentsService, provider: SandboxP
       try {
         intent = await take(input);
       } catch (err) {
-        if (err instanceof SandboxStateError) throw badRequest(`This payment cannot take that step: it is ${err.intent.status.replaceAll('_', ' ')}`);
-        throw err;
+        if (!(err instanceof SandboxStateError)) throw err;
+        // A step repeated after its first answer was lost (the process died before recording
+        // it, say): what the intent became is recorded now, not only by the reconciler later.
+        await applyIntent(service, provider, err.intent, req.log);
+        throw badRequest(`This payment cannot take that step: it is ${err.intent.status.replaceAll('_', ' ')}`);
       }
       if (!intent) throw paymentNotFound();
       await applyIntent(service, provider, intent, req.log);
