@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workspace, type K8sObject } from './support/kustomize.js';
 import {
+  brokenScript,
   entryPointProblems,
   imageProblems,
   kindDir,
@@ -54,7 +55,7 @@ describe('scripts/kind-e2e.sh', () => {
   });
 
   it('when a name is never used or never assigned, or skaffold deploys the prod profile, then the check names each', () => {
-    expect(usageProblems(readScript(broken('usage.sh')))).toEqual([
+    expect(usageProblems(brokenScript(broken('scripts.json'), 'usage'))).toEqual([
       'IMAGES is assigned but never used',
       'STATEFULSETS is not assigned',
       'skaffold run -p prod --kube-context "$CONTEXT" picks a profile; kind runs the dev pipeline',
@@ -67,7 +68,7 @@ describe('scripts/kind-e2e.sh', () => {
   });
 
   it('when an image is left out or misspelled, then the check names both sides', () => {
-    expect(imageProblems(readScript(broken('images.sh')), skaffold)).toEqual([
+    expect(imageProblems(brokenScript(broken('scripts.json'), 'images'), skaffold)).toEqual([
       'the script checks image ticketing/ticket, which skaffold.yaml does not build',
       'skaffold.yaml builds ticketing/tickets, which the script does not check',
       'skaffold.yaml builds ticketing/client, which the script does not check',
@@ -81,7 +82,7 @@ describe('scripts/kind-e2e.sh', () => {
   });
 
   it('when a Deployment is forgotten or a StatefulSet made up, then the check names each', () => {
-    expect(workloadProblems(readScript(broken('workloads.sh')), dev)).toEqual([
+    expect(workloadProblems(brokenScript(broken('scripts.json'), 'workloads'), dev)).toEqual([
       'the dev overlay renders Deployment front-door, which the script does not wait for',
       'the script waits for StatefulSet postgres, which the dev overlay does not render',
     ]);
@@ -95,7 +96,7 @@ describe('scripts/kind-e2e.sh', () => {
 
   it('when the script, the kind config or the EnvoyProxy breaks the chain, then the check names each link', () => {
     const real = readKindFiles();
-    expect(entryPointProblems(readScript(broken('entry-point.sh')), real, dev)).toEqual([
+    expect(entryPointProblems(brokenScript(broken('scripts.json'), 'entry-point'), real, dev)).toEqual([
       'the kind config maps no node port to host port 8080, where the script reaches the entry point',
       'no HTTPRoute of the dev overlay answers host localhost (ticketing.local)',
     ]);
@@ -115,7 +116,7 @@ describe('scripts/kind-e2e.sh', () => {
   });
 
   it('when it installs other versions, or the docs pin two, then the check names each', () => {
-    expect(versionProblems(readScript(broken('versions.sh')), deployMd)).toEqual([
+    expect(versionProblems(brokenScript(broken('scripts.json'), 'versions'), deployMd)).toEqual([
       'the script installs the Gateway API v1.4.0, docs/deploy.md pins v1.5.1',
       'the script installs Envoy Gateway v1.9.0, docs/deploy.md pins v1.9.1',
     ]);

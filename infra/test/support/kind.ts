@@ -36,6 +36,21 @@ export function parseScript(text: string): KindScript {
 
 export const scriptPath = join(repoRoot, 'scripts', 'kind-e2e.sh');
 export const readScript = (path = scriptPath) => parseScript(readFileSync(path, 'utf8'));
+
+/**
+ * A broken stand-in of the script: the real one with the replacements that
+ * fixtures/broken/kind/scripts.json lists under `name`. A replacement whose text the script no
+ * longer has throws, so the stand-ins cannot drift from the script unnoticed.
+ */
+export function brokenScript(fixturesPath: string, name: string): KindScript {
+  const all = JSON.parse(readFileSync(fixturesPath, 'utf8')) as Record<string, { edits: [string, string][] }>;
+  let text = readFileSync(scriptPath, 'utf8');
+  for (const [find, replace] of all[name]!.edits) {
+    if (!text.includes(find)) throw new Error(`broken script ${name}: scripts/kind-e2e.sh no longer has ${JSON.stringify(find)}`);
+    text = text.replace(find, replace);
+  }
+  return parseScript(text);
+}
 export const readYaml = <T = any>(path: string) => parse(readFileSync(path, 'utf8')) as T;
 
 /** The names the checks below read; each must be defined and used by the script, which deploys the dev pipeline. */
