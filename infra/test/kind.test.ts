@@ -8,8 +8,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Workspace, type K8sObject } from './support/kustomize.js';
+import { describe, expect, it } from 'vitest';
+import { devOverlayOfThisFile } from './support/kustomize.js';
 import {
   brokenScript,
   entryPointProblems,
@@ -34,13 +34,7 @@ const skaffold = loadSkaffold();
 const deployMd = read('docs/deploy.md');
 const workflow = readYaml<Workflow>(join(repoRoot, '.github', 'workflows', 'e2e-kind.yml'));
 
-let ws: Workspace;
-let dev: K8sObject[];
-beforeAll(() => {
-  ws = new Workspace();
-  dev = ws.overlay('dev');
-}, 60_000);
-afterAll(() => ws?.remove());
+const devOverlay = devOverlayOfThisFile();
 
 describe('scripts/kind-e2e.sh', () => {
   it('when parsed by bash, then it has no syntax error', () => {
@@ -76,13 +70,13 @@ describe('scripts/kind-e2e.sh', () => {
   });
 
   it('when the workloads it waits for are compared with the dev overlay, then they are exactly its Deployments and StatefulSets', () => {
-    expect(workloadProblems(script, dev)).toEqual([]);
+    expect(workloadProblems(script, devOverlay())).toEqual([]);
     expect(script.arrays.DEPLOYMENTS).toContain('front-door');
     expect(script.arrays.STATEFULSETS).toContain('nats');
   });
 
   it('when a Deployment is forgotten or a StatefulSet made up, then the check names each', () => {
-    expect(workloadProblems(brokenScript(broken('scripts.json'), 'workloads'), dev)).toEqual([
+    expect(workloadProblems(brokenScript(broken('scripts.json'), 'workloads'), devOverlay())).toEqual([
       'the dev overlay renders Deployment front-door, which the script does not wait for',
       'the script waits for StatefulSet postgres, which the dev overlay does not render',
     ]);
@@ -90,20 +84,20 @@ describe('scripts/kind-e2e.sh', () => {
 
   it("when the entry point is followed from the host, then kind's port mapping reaches the EnvoyProxy's node port, its Service port is the Gateway's listener, and the HTTPRoute answers the host", () => {
     const files = readKindFiles();
-    expect(entryPointProblems(script, files, dev)).toEqual([]);
+    expect(entryPointProblems(script, files, devOverlay())).toEqual([]);
     expect(`http://${script.vars.ENTRY_HOST}:${script.vars.ENTRY_PORT}`).toBe('http://ticketing.local:8888');
   });
 
   it('when the script, the kind config or the EnvoyProxy breaks the chain, then the check names each link', () => {
     const real = readKindFiles();
-    expect(entryPointProblems(brokenScript(broken('scripts.json'), 'entry-point'), real, dev)).toEqual([
+    expect(entryPointProblems(brokenScript(broken('scripts.json'), 'entry-point'), real, devOverlay())).toEqual([
       'the kind config maps no node port to host port 8080, where the script reaches the entry point',
       'no HTTPRoute of the dev overlay answers host localhost (ticketing.local)',
     ]);
-    expect(entryPointProblems(script, readKindFiles(kindDir, broken('cluster.yaml')), dev)).toEqual([
+    expect(entryPointProblems(script, readKindFiles(kindDir, broken('cluster.yaml')), devOverlay())).toEqual([
       "host port 8888 maps to node port 30081, which the EnvoyProxy's Service does not open (it opens 30080)",
     ]);
-    expect(entryPointProblems(script, readKindFiles(broken('proxy'), join(kindDir, 'cluster.yaml')), dev)).toEqual([
+    expect(entryPointProblems(script, readKindFiles(broken('proxy'), join(kindDir, 'cluster.yaml')), devOverlay())).toEqual([
       "the EnvoyProxy's Service is LoadBalancer, not NodePort: kind has no load balancer",
       "node port 30080 is for Service port 8080, which no HTTP listener of the dev overlay's Gateway has (ticketing:80)",
       'the GatewayClass patch refers to EnvoyProxy/envoy-gateway-system/kind-nodeport, not the EnvoyProxy envoy-gateway-system/kind-node-port',

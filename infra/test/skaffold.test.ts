@@ -4,8 +4,8 @@
  * Each check also runs on a broken stand-in from fixtures/broken/skaffold/.
  */
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Workspace, type K8sObject } from './support/kustomize.js';
+import { describe, expect, it } from 'vitest';
+import { devOverlayOfThisFile } from './support/kustomize.js';
 import { fixturesDir, imageBuilds } from './support/repo.js';
 import {
   artifactProblems,
@@ -21,13 +21,7 @@ import {
 const real = loadSkaffold();
 const brokenFile = (name: string) => loadSkaffold(join(fixturesDir, 'broken', 'skaffold', name));
 
-let ws: Workspace;
-let dev: K8sObject[];
-beforeAll(() => {
-  ws = new Workspace();
-  dev = ws.overlay('dev');
-}, 60_000);
-afterAll(() => ws?.remove());
+const devOverlay = devOverlayOfThisFile();
 
 describe('skaffold.yaml', () => {
   it('when validated against the published skaffold/v4beta13 schema, then it passes', () => {
@@ -101,8 +95,8 @@ describe('skaffold.yaml', () => {
   });
 
   it('when its port-forward is compared with the dev manifests, then the front door it forwards exists', () => {
-    expect(portForwardProblems(real, dev)).toEqual([]);
-    expect(portForwardProblems(brokenFile('port-forward.yaml'), dev)).toEqual([
+    expect(portForwardProblems(real, devOverlay())).toEqual([]);
+    expect(portForwardProblems(brokenFile('port-forward.yaml'), devOverlay())).toEqual([
       'port-forward: Service front-dor is not in the manifests',
       'port-forward: Service front-door has no port 80',
     ]);

@@ -8,6 +8,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import type { ObjectMeta } from 'kubernetes-types/meta/v1.js';
+import { afterAll, beforeAll } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { fixturesDir, infraDir } from './repo.js';
 
@@ -126,4 +127,19 @@ export class Workspace {
   remove() {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * The dev overlay, rendered once for the test file that calls this (in a scratch Workspace,
+ * removed after its tests): read it with the returned function inside a test.
+ */
+export function devOverlayOfThisFile(): () => K8sObject[] {
+  let ws: Workspace | undefined;
+  let dev: K8sObject[] = [];
+  beforeAll(() => {
+    ws = new Workspace();
+    dev = ws.overlay('dev');
+  }, 60_000);
+  afterAll(() => ws?.remove());
+  return () => dev;
 }
