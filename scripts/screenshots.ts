@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '@ticketing/devkit/free-port';
 import { NpmStart } from '@ticketing/devkit/system/npm-start';
+import { isAlive, processesMentioning } from '@ticketing/devkit/system/process-tree';
 import { repoRoot } from '@ticketing/devkit/system/services';
 import { chromium, type APIRequestContext, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -99,8 +100,9 @@ async function capture(browser: Browser, baseURL: string) {
   // in the order docs/guide/11-event-explorer.md tells them.
   const confirm = '**/api/payments/sandbox/confirm';
   await page.route(confirm, async (route) => {
-    await until('the order to await payment', async () => (await orderStatus(buyer.request, paid)) === 'awaiting:payment');
-    await route.continue();
+    // Should it never await payment, the Pay below times out and says so: this must not throw.
+    await until('the order to await payment', async () => (await orderStatus(buyer.request, paid)) === 'awaiting:payment').catch(() => {});
+    await route.continue().catch(() => {});
   });
   await openPayable(page, paid);
   await page.getByRole('radio', { name: /Visa \(succeeds\)/ }).check();
@@ -122,8 +124,7 @@ async function capture(browser: Browser, baseURL: string) {
   const explorer = await (await browser.newContext({ baseURL, viewport: DESKTOP })).newPage();
   await explorer.goto(`/events?q=${paid}&order=oldest`);
   const events = explorer.locator('ol.event-list > li.event');
-  const last = events.and(explorer.locator('[data-subject="order.completed"]'));
-  await last.waitFor();
+  await events.and(explorer.locator('[data-subject="order.completed"]')).waitFor();
   // Every listener has acknowledged every event of the purchase.
   await until('every event handled', async () => (await events.count()) === 6 && (await explorer.locator('ol.event-list [data-state="waiting"]').count()) === 0);
   const first = events.first();
@@ -132,13 +133,15 @@ async function capture(browser: Browser, baseURL: string) {
   await shoot(explorer, 'event-explorer');
 }
 
+const dataDir = mkdtempSync(join(tmpdir(), 'ticketing-screenshots-'));
+chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when this runs as root
+let npm: NpmStart | undefined;
+let browser: Browser | undefined;
+let interrupted = false;
+
 async function main() {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ticketing-screenshots-'));
-  chmodSync(dataDir, 0o755); // PostgreSQL runs as its own user when this runs as root
   // Everything of its own: an npm start that runs its NATS in the scratch directory too.
   delete process.env.NATS_URL;
-  let npm: NpmStart | undefined;
-  let browser: Browser | undefined;
   try {
     log('starting the system (the first start builds the client)');
     npm = await NpmStart.start({
@@ -150,15 +153,46 @@ async function main() {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
     await capture(browser, `http://localhost:${npm.port}`);
   } finally {
-    await browser?.close();
-    await npm?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
+
+async function cleanUp() {
+  await browser?.close().catch(() => {});
+  await npm?.stop();
+  // A start interrupted before its ready line has no handle: its processes carry the data
+  // directory in their environment (TICKETING_DATA_DIR). Ctrl-C to each, SIGKILL after 30 s.
+  const left = processesMentioning(dataDir);
+  for (const pid of left) signal(pid, 'SIGINT');
+  const deadline = Date.now() + 30_000;
+  while (left.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of left.filter(isAlive)) signal(pid, 'SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+function signal(pid: number, name: NodeJS.Signals) {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // already gone
+  }
+}
+
+// npm start runs in a process group of its own, which a Ctrl-C here does not reach: stop it.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    log('interrupted: stopping the system');
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+// Last resort if the run dies some other way: nothing it started may outlive it.
+process.on('exit', () => npm?.kill());
 
 main().then(
   () => process.exit(0),
   (err: unknown) => {
+    if (interrupted) return; // the signal's clean-up ends the process
     log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   },
