@@ -331,6 +331,9 @@ describe('the event explorer (/events)', () => {
     // Filtering by subject narrows it to one.
     await phone.getByLabel('Subject').selectOption('payment.created');
     await eventually(async () => (await timeline(phone)).length === 1, { what: 'the subject filter' });
+    // Its order can be followed; its own (hidden) id is not offered as a filter.
+    const chips = await phone.locator('.id-chip').allTextContents();
+    expect(chips.map((c) => c.split(' ')[0])).toEqual(['order']);
   });
 
   it('when a page that follows the stream goes away, then its reader on the bus goes too', async () => {

@@ -11,6 +11,7 @@ import {
   type HandledUpdate,
 } from '@/lib/bus-events';
 import { queryFromView, type ExplorerView, type History } from '@/lib/explorer-view';
+import { REDACTED } from '@/lib/explorer-redaction';
 import { formatPrice } from '@/lib/format';
 
 type Connection = 'connecting' | 'loading' | 'live' | 'reconnecting' | 'problem';
@@ -371,7 +372,8 @@ function describe(event: BusEvent): { ids: { kind: string; id: string }[]; facts
   const p = event.payload as Payload;
   const family = familyOf(event.subject);
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
-  const own = str(p.id);
+  // A hidden id (a payment's) is nothing to filter by: it is not offered as a chip.
+  const own = p.id === REDACTED ? undefined : str(p.id);
   if (own) ids.push({ kind: family === DEAD_LETTER_PREFIX || family === 'other' ? 'id' : family, id: own });
   const orderId = str(p.orderId);
   if (orderId) ids.push({ kind: 'order', id: orderId });
