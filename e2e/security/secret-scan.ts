@@ -31,8 +31,13 @@ const patterns: { kind: string; regex: RegExp }[] = [
 /** `.env`, `.env.local`, `auth-db.env`: files that hold settings as NAME=value. */
 export const isEnvFile = (path: string) => /^\.env(\..+)?$|\.env$/.test(basename(path));
 
-/** A value that only points elsewhere (`${VAR}`, `$VAR`) or is empty holds no secret. */
-const isReference = (value: string) => /^["']?(\$\{[^}]*\}|\$[A-Z_]+)?["']?$/.test(value.trim());
+/**
+ * A value that only points elsewhere holds no secret: empty, `${VAR}`, `$VAR`, or a GitHub
+ * Actions expression that names a secret, a variable, an input or an output
+ * (`${{ secrets.TOKEN }}`; an expression with a literal in it is not one).
+ */
+const isReference = (value: string) =>
+  /^["']?(\$\{[^}]*\}|\$[A-Z_]+|\$\{\{\s*(?:secrets|vars|env|inputs|steps|needs|github)\.[\w.-]+\s*\}\})?["']?$/.test(value.trim());
 
 /** Every secret-looking thing in one file's text, with its line number. */
 export function findSecrets(path: string, text: string): Finding[] {

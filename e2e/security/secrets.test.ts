@@ -64,6 +64,8 @@ describe('no secret is committed', () => {
     ['a password in an env file', 'auth/.env', 'POSTGRES_PASSWORD=hunter2hunter2', 'value for POSTGRES_PASSWORD'],
     ['a secret in compose YAML', 'compose.yaml', '    environment:\n      STRIPE_SECRET_KEY: abc123', 'value for STRIPE_SECRET_KEY'],
     ['a literal Kubernetes env value', 'infra/k8s/x.yaml', '- name: POSTGRES_PASSWORD\n  value: postgres', 'value for POSTGRES_PASSWORD'],
+    ['a literal in a workflow', '.github/workflows/ci.yml', '    env:\n      POSTGRES_PASSWORD: postgres', 'value for POSTGRES_PASSWORD'],
+    ['a literal inside a workflow expression', '.github/workflows/ci.yml', "      API_TOKEN: ${{ secrets.API_TOKEN || 'tok3n-fallback' }}", 'value for API_TOKEN'],
   ])('when a file holds %s, then the scan names its path and line', (_, path, text, kind) => {
     expect(findSecrets(path, text)).toContainEqual({ path, line: expect.any(Number), kind });
   });
@@ -73,6 +75,7 @@ describe('no secret is committed', () => {
     ['a public key', 'keys/public.pem', generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString()],
     ['a short placeholder Stripe key', 'payments/test/config.test.ts', "STRIPE_SECRET_KEY: 'sk_test_abc123'"],
     ['a reference to the environment in compose', 'compose.yaml', 'STRIPE_SECRET_KEY: ${STRIPE_SECRET_KEY:-}'],
+    ['a workflow\'s reference to a secret or a variable', '.github/workflows/deploy.yml', '      API_TOKEN: ${{ secrets.API_TOKEN }}\n      PULL_SECRET: ${{ vars.PULL_SECRET }}'],
     ['a Kubernetes secret reference', 'infra/k8s/a.yaml', '- name: POSTGRES_PASSWORD\n  valueFrom:\n    secretKeyRef: {name: db, key: POSTGRES_PASSWORD}'],
     ['an empty value in an env file', '.env.example', 'STRIPE_SECRET_KEY='],
     ['a public key setting', 'auth.env', 'JWT_PUBLIC_KEY=-----BEGIN PUBLIC KEY-----'],
