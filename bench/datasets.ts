@@ -25,6 +25,9 @@ export class TicketDatasets {
     const table = `bench_tickets_${name}`;
     await this.client.query(`drop table if exists ${table}`);
     await this.client.query(`create table ${table} (like tickets including all)`);
+    // The service reads as its own role, which owns its database (devkit's ownDatabase) and
+    // must own the set too, or it is refused once the set is renamed to `tickets`.
+    await this.client.query(`do $$ begin execute format('alter table %I owner to %I', '${table}', current_database()); end $$`);
     await this.client.query(
       `insert into ${table} (id, title, price_cents, user_id, version, order_id)
        select gen_random_uuid(),

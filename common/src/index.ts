@@ -52,6 +52,7 @@ export { isNextVersion } from './bus/versioning.js';
 // Database: the outbox and inbox tables every service's schema includes
 export { advisoryLocks, whileHolding } from './db/advisory-locks.js';
 export { type Database, type Db, type Executor, type Tx } from './db/database.js';
+export { DatabaseNotifications } from './db/notifications.js';
 export { inbox, outbox } from './db/messaging-tables.js';
 export { isUniqueViolation } from './db/errors.js';
 export { enqueueEvent } from './outbox/enqueue.js';

@@ -3,6 +3,7 @@ import { Bus } from '../bus/bus.js';
 import { RetryBook } from '../bus/retries.js';
 import type { BaseConfig } from '../config/env.js';
 import { connectDatabase, type Database, type Tx } from '../db/database.js';
+import { DatabaseNotifications } from '../db/notifications.js';
 import { OutboxRelay } from '../outbox/relay.js';
 import { revokedSessionsCheck } from '../session/revoked-sessions.js';
 import { createSessionVerifier, type SessionVerifier } from '../session/session-token.js';
@@ -18,6 +19,8 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   /** The events this replica keeps retrying (shown in `/readyz` and the metrics). */
   retries: RetryBook;
   database: Database;
+  /** LISTEN/NOTIFY on the service's database: wakes this replica on any replica's commit. */
+  notifications: DatabaseNotifications;
   bus: Bus;
   relay: OutboxRelay;
   verifySession: SessionVerifier;
@@ -58,8 +61,10 @@ export async function createServiceContext<C extends BaseConfig>(
   });
   // Sessions revoked by auth are looked up in this service's own copy of the revocations.
   const verifySession = await createSessionVerifier(config.JWT_PUBLIC_KEY, revokedSessionsCheck(database.db));
+  const notifications = new DatabaseNotifications(config.DATABASE_URL, logger);
   let bus: Bus;
   try {
+    await notifications.start();
     bus = await Bus.connect(
       {
         url: config.NATS_URL,
@@ -74,6 +79,7 @@ export async function createServiceContext<C extends BaseConfig>(
       logger,
     );
   } catch (err) {
+    await notifications.close();
     await database.close();
     throw err;
   }
@@ -87,6 +93,7 @@ export async function createServiceContext<C extends BaseConfig>(
     metrics,
     retries,
     database,
+    notifications,
     bus,
     relay,
     verifySession,
@@ -106,6 +113,7 @@ export async function createServiceContext<C extends BaseConfig>(
         for (const stop of closers.reverse()) await stop();
         await relay.stop();
         await bus.close();
+        await notifications.close();
         await database.close();
       })();
       return closing;

@@ -37,6 +37,11 @@ export const orders = pgTable(
       .notNull()
       .references(() => tickets.id),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /**
+     * Until when the payments service holds the order for a charge under way (its claim): the
+     * buyer's cancel and expiry wait for it, so a cancelled order is never charged.
+     */
+    paymentClaimedUntil: timestamp('payment_claimed_until', { withTimezone: true }),
   },
   (t) => [
     // Live = anything not cancelled (created, awaiting:payment, complete): a paid ticket stays taken.
