@@ -1,6 +1,7 @@
-import { toDollars } from '@ticketing/common';
+import { toDollars, type Db } from '@ticketing/common';
 import type * as api from '@ticketing/contracts';
-import type { Order, Ticket } from './db/schema.js';
+import { eq } from 'drizzle-orm';
+import { orders, tickets, type Order, type Ticket } from './db/schema.js';
 
 /** An order as the API shows it: with its ticket, price in dollars, expiry as an ISO string. */
 export function orderView(order: Order, ticket: Ticket): api.Order {
@@ -12,4 +13,13 @@ export function orderView(order: Order, ticket: Ticket): api.Order {
     version: order.version,
     ticket: { id: ticket.id, title: ticket.title, price: toDollars(ticket.priceCents) },
   };
+}
+
+/**
+ * The order `id` as GET /api/orders/:id shows it, whoever's it is: the caller compares
+ * `userId` with the signed-in buyer's. Undefined when there is no such order.
+ */
+export async function findOrderView(db: Db, id: string): Promise<api.Order | undefined> {
+  const [row] = await db.select().from(orders).innerJoin(tickets, eq(orders.ticketId, tickets.id)).where(eq(orders.id, id));
+  return row && orderView(row.orders, row.tickets);
 }
