@@ -89,6 +89,15 @@ async function aBuyerOrdering(app: AppInBrowser, ticketId: string, { width, befo
   return { page, traffic, orderId };
 }
 
+/** The paths the page itself GETs from now on (its EventSource included; not the test's page.request). */
+function pageGets(page: Page): string[] {
+  const paths: string[] = [];
+  page.on('request', (req) => {
+    if (req.method() === 'GET') paths.push(new URL(req.url()).pathname);
+  });
+  return paths;
+}
+
 /** Picks a test payment method and presses Pay. */
 async function payWith(page: Page, method: RegExp) {
   await page.getByRole('radio', { name: method }).check();
@@ -102,14 +111,19 @@ const ticketOf = async (page: Page, ticketId: string) => (await page.request.get
 describe('paying through a payment intent in the browser', () => {
   const app = useAppInBrowser({ dataDir, env, name: `intent-payment-${run}` });
 
-  it('when the buyer pays with the Visa test method, then the order page shows it paid and the order is complete', async () => {
+  it('when the buyer pays with the Visa test method, then the order page shows it paid, pushed by the server (no reload, no polling), and the order is complete', async () => {
     const ticket = await aTicket(app, `Concert ${run}`, 42.5);
-    const { page, traffic, orderId } = await aBuyerOrdering(app, ticket.id, { width: 375 });
+    let gets: string[] = [];
+    const { page, traffic, orderId } = await aBuyerOrdering(app, ticket.id, { width: 375, before: async (p) => (gets = pageGets(p)) });
     await page.getByRole('heading', { name: 'Payment' }).waitFor();
     expect(await page.getByRole('radio').count()).toBe(4);
+    await page.evaluate(() => Object.assign(globalThis, { sameDocument: true }));
 
     await payWith(page, /Visa \(succeeds\)/);
     await step(page, traffic, 'visa', () => page.getByText(PAID).waitFor({ timeout: 30_000 }));
+    expect(await page.evaluate(() => (globalThis as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(gets).toContain(`/api/orders/${orderId}/updates`);
+    expect(gets).not.toContain(`/api/orders/${orderId}`);
     await screenshot(page, 'intent-paid-phone');
     expect(await page.locator('.order .badge').textContent()).toBe('Paid');
     expect(await orderOf(page, orderId)).toMatchObject({ status: 'complete' });
@@ -193,6 +207,21 @@ describe('paying through a payment intent in the browser', () => {
     expect(answers()).toEqual(['400']);
     expect(await orderOf(page, orderId)).toMatchObject({ status: 'cancelled' });
     expect((await ticketOf(page, ticket.id)).orderId).toBeNull();
+  });
+
+  it('when the browser has no EventSource, then the page polls the order instead and still shows it paid', async () => {
+    const ticket = await aTicket(app, `Quartet ${run}`, 11);
+    let gets: string[] = [];
+    const withoutEventSource = async (page: Page) => {
+      gets = pageGets(page);
+      await page.addInitScript(() => Reflect.deleteProperty(globalThis, 'EventSource'));
+    };
+    const { page, traffic, orderId } = await aBuyerOrdering(app, ticket.id, { before: withoutEventSource });
+
+    await payWith(page, /Visa \(succeeds\)/);
+    await step(page, traffic, 'visa, polled', () => page.getByText(PAID).waitFor({ timeout: 30_000 }));
+    expect(gets).toContain(`/api/orders/${orderId}`);
+    expect(gets).not.toContain(`/api/orders/${orderId}/updates`);
   });
 
   it('when the card is declined, then the error shows, the form stays usable and a second card pays', async () => {

@@ -8,6 +8,7 @@ import { api, sleep } from '@/lib/browser-api';
 import { formatCountdown, formatPrice, orderStatusLabel } from '@/lib/format';
 import { idle, inFlight, stripeReturn, type PaymentState, type StripeReturn } from '@/lib/payment-intent';
 import { SandboxPaymentForm } from './sandbox-payment-form';
+import { useOrderUpdates } from './use-order-updates';
 
 // Stripe's code is only fetched when a publishable key is configured, and only in the browser.
 const StripePaymentForm = dynamic(() => import('./stripe-payment-form'), {
@@ -22,9 +23,10 @@ const CONFIRMING_NOTICE_MS = 20_000;
 
 /**
  * One order: its countdown, the payment form while it can be paid, and its final state.
- * While a payment is in flight or the order awaits one, the page follows the order (GET
- * /api/orders/:id) until it is complete or cancelled: payment.created reaches orders
+ * While the order can change, the page follows it as the server pushes it
+ * (use-order-updates.ts) until it is complete or cancelled: payment.created reaches orders
  * asynchronously, and a buyer who left a bank's challenge unanswered sees it expire here.
+ * Without the push, it polls GET /api/orders/:id while a payment may change the order.
  */
 export function OrderView({
   initialOrder,
@@ -51,6 +53,10 @@ export function OrderView({
   const paying = inFlight(payment);
   const following = live && (paying || order.status === 'awaiting:payment');
   const confirming = payment.kind === 'succeeded';
+
+  // A view older than the one shown (a reconnect racing a re-read) is not news.
+  const showNewer = useCallback((next: Order) => setOrder((shown) => (next.version >= shown.version ? next : shown)), []);
+  const pushed = useOrderUpdates(initialOrder.id, live, showNewer);
 
   useEffect(() => {
     mounted.current = true;
@@ -92,9 +98,9 @@ export function OrderView({
     [initialOrder.id],
   );
 
-  // Follows the order while a payment may change it: often while one is in flight.
+  // Without the push, polls the order while a payment may change it: often while one is in flight.
   useEffect(() => {
-    if (!following) return;
+    if (!following || pushed) return;
     let active = true;
     void (async () => {
       while (active) {
@@ -107,7 +113,7 @@ export function OrderView({
     return () => {
       active = false;
     };
-  }, [following, paying, initialOrder.id]);
+  }, [following, pushed, paying, initialOrder.id]);
 
   // Paid, but the order has not turned complete yet: say so if it takes long.
   useEffect(() => {
@@ -119,11 +125,12 @@ export function OrderView({
     return () => clearTimeout(timer);
   }, [confirming]);
 
-  // Time is up: the expiration service cancels the order within a moment; show that when it lands.
+  // Time is up: the expiration service cancels the order within a moment; show that when it
+  // lands (pushed, or else polled for).
   useEffect(() => {
-    if (!live || !timeUp) return;
+    if (!live || !timeUp || pushed) return;
     void pollOrder((o) => !isLive(o), 15, 1000);
-  }, [live, timeUp, pollOrder]);
+  }, [live, timeUp, pushed, pollOrder]);
 
   const onRefused = useCallback(() => {
     void pollOrder(() => true, 1, 0);
