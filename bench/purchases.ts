@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { ApiUser, at } from '@ticketing/testkit/api-user';
+import { ApiUser, at, eventStreamMessages } from '@ticketing/testkit/api-user';
 import { inParallel } from './parallel.js';
 import type { BareServer } from './baselines.js';
 import type { BenchConfig } from './config.js';
@@ -8,19 +8,18 @@ import { figure, type Figure } from './report.js';
 import { alternate, median, now, percentile, round, sleep } from './stats.js';
 
 const GROUP = '4. Purchases: create order, pay, order complete visible';
-/**
- * Waits between polls: short at first for a fine reading, then backing off as a browser
- * would, so the polling of 50 buyers does not itself become the load.
- */
-const pollDelay = (attempt: number) => Math.min(5 * 2 ** attempt, 100);
+/** Waits between pay attempts answered 404 (payments not knowing the order yet): short, then backing off. */
+const retryDelay = (attempt: number) => Math.min(5 * 2 ** attempt, 100);
+/** Streams a buyer's page may open for one order (EventSource reconnects when one ends early). */
+const MAX_STREAMS = 5;
 
 interface Steps {
   order: number[];
   pay: number[];
   complete: number[];
-  /** Requests sent, to tell the purchase's own work from the asking: pay attempts and polls. */
+  /** Requests sent, to tell the purchase's own work from the asking: pay attempts and order streams opened. */
   payAttempts: number;
-  polls: number;
+  streams: number;
 }
 
 interface Round {
@@ -30,32 +29,55 @@ interface Round {
   failures: string[];
 }
 
-/** One purchase, each step timed: reserve, pay (once payments knows the order), see it complete. */
+/**
+ * The order page's view of the order: its stream (GET /api/orders/:id/updates), opened again
+ * when one ends early, as EventSource does. Resolves when the order shows complete.
+ */
+async function completeSeen(buyer: ApiUser, orderId: string, steps: Steps, signal: AbortSignal): Promise<void> {
+  for (let opened = 0; opened < MAX_STREAMS; opened++) {
+    const res = await buyer.openStream(`/api/orders/${orderId}/updates`, signal);
+    steps.streams++;
+    if (res.status !== 200) throw new Error(`GET /api/orders/:id/updates: ${res.status} ${await res.text()}`);
+    for await (const message of eventStreamMessages(res.body!)) {
+      if (message.event !== 'order') continue;
+      const { status } = JSON.parse(message.data!) as { status: string };
+      if (status === 'complete') return;
+      if (status === 'cancelled') throw new Error(`order ${orderId} was cancelled`);
+    }
+  }
+  throw new Error(`order ${orderId} not complete after ${MAX_STREAMS} streams`);
+}
+
+/**
+ * One purchase, as a buyer in a browser makes it, each step timed: reserve; the order page
+ * opens the order's stream as it shows; pay (once payments knows the order); see the stream
+ * say complete.
+ */
 async function purchase(buyer: ApiUser, ticketId: string, steps: Steps) {
   let started = now();
   const order = await buyer.expect(201, 'POST', '/api/orders', { ticketId });
   steps.order.push(now() - started);
+  const leave = new AbortController();
+  const seen = completeSeen(buyer, order.id, steps, leave.signal);
+  seen.catch(() => {}); // awaited below; when paying fails, the page is left and pay's error reported
+  try {
+    started = now();
+    for (let attempt = 0; ; attempt++) {
+      const res = await buyer.post('/api/payments', { orderId: order.id, token: 'tok_visa' });
+      steps.payAttempts++;
+      if (res.status === 201) break;
+      // 404 until the payments service has its replica of the new order.
+      if (res.status !== 404) throw new Error(`POST /api/payments: ${res.status} ${JSON.stringify(res.body)}`);
+      await sleep(retryDelay(attempt));
+    }
+    steps.pay.push(now() - started);
 
-  started = now();
-  for (let attempt = 0; ; attempt++) {
-    const res = await buyer.post('/api/payments', { orderId: order.id, token: 'tok_visa' });
-    steps.payAttempts++;
-    if (res.status === 201) break;
-    // 404 until the payments service has its replica of the new order.
-    if (res.status !== 404) throw new Error(`POST /api/payments: ${res.status} ${JSON.stringify(res.body)}`);
-    await sleep(pollDelay(attempt));
+    started = now();
+    await seen;
+    steps.complete.push(now() - started);
+  } finally {
+    leave.abort();
   }
-  steps.pay.push(now() - started);
-
-  started = now();
-  for (let attempt = 0; ; attempt++) {
-    const res = await buyer.get(`/api/orders/${order.id}`);
-    steps.polls++;
-    if (res.status !== 200) throw new Error(`GET /api/orders/:id: ${res.status}`);
-    if (res.body.status === 'complete') break;
-    await sleep(pollDelay(attempt));
-  }
-  steps.complete.push(now() - started);
 }
 
 /** Every buyer buys ticket after ticket until time is up; purchases under way are finished. */
@@ -172,7 +194,7 @@ export async function purchases(options: {
   const tickets = await ticketsForSale(seller, config.purchaseTickets, databaseUrl('orders'));
   const forSale = [...tickets];
   const buyers = await inParallel(Array.from({ length: config.buyers }), 5, () => ApiUser.signUp(at(frontDoor)));
-  const steps: Steps = { order: [], pay: [], complete: [], payAttempts: 0, polls: 0 };
+  const steps: Steps = { order: [], pay: [], complete: [], payAttempts: 0, streams: 0 };
   const bareLatencies: number[] = [];
   // CPU per purchase by part of the system: where the time goes.
   const cpu: Record<string, number> = {};
@@ -209,7 +231,7 @@ export async function purchases(options: {
   for (const [step, label] of [
     ['order', 'create order'],
     ['pay', 'pay (incl. waiting for payments to know the order)'],
-    ['complete', 'order complete visible'],
+    ['complete', 'order complete visible (pushed on its stream, after pay answers)'],
   ] as const) {
     for (const p of [50, 99]) {
       figures.push(figure(GROUP, `${label}, p${p}`, percentile(steps[step], p), 'ms', bareRequest(p)));
@@ -221,11 +243,11 @@ export async function purchases(options: {
       .filter(([, ms]) => ms >= 0.05)
       .sort((x, y) => y[1] - x[1]),
   );
-  // The asking is load too: each poll and early pay attempt costs the services CPU.
+  // The asking is load too: each early pay attempt and each stream opened costs the services CPU.
   const requestsPerPurchase = {
     order: 1,
     pay: round(steps.payAttempts / completed, 2),
-    polls: round(steps.polls / completed, 2),
+    streams: round(steps.streams / completed, 2),
   };
   return {
     figures,

@@ -1,5 +1,6 @@
 import { createHttpServer, createServiceApp, requireAuth } from '@ticketing/common';
 import { eventually, publishTestEvent } from '@ticketing/testkit';
+import { eventStreamMessages, type StreamMessage } from '@ticketing/testkit/api-user';
 import { Router, type Express } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
@@ -12,13 +13,6 @@ import { defaultStreamLimits, orderUpdatesRoute, type StreamLimits } from '../sr
 import { createOrder, expectErrors, getOrder, replicateTicket, type Orders, type User } from './helpers.js';
 import { aUser, startOrders } from './setup.js';
 
-/** One message of a server-sent event stream: an event with its data, or a comment line. */
-interface Message {
-  event?: string;
-  data?: string;
-  comment?: string;
-}
-
 /** An open `text/event-stream` response, read message by message. */
 interface Stream {
   status: number;
@@ -26,7 +20,7 @@ interface Stream {
   /** The next `order` event's order, or 'end' when the server ended the stream. */
   nextOrder(): Promise<unknown>;
   /** The next message of any kind (comments included), or 'end'. */
-  nextMessage(): Promise<Message | 'end'>;
+  nextMessage(): Promise<StreamMessage | 'end'>;
   /** Goes away, as a closed browser tab does. */
   close(): void;
 }
@@ -36,33 +30,16 @@ const READ_BOUND_MS = 10_000;
 async function openStream(url: string, cookie?: string): Promise<Stream> {
   const abort = new AbortController();
   const res = await fetch(url, { headers: cookie ? { cookie } : {}, signal: abort.signal });
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  const nextMessage = async (): Promise<Message | 'end'> => {
-    for (;;) {
-      const cut = buffer.indexOf('\n\n');
-      if (cut >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const message: Message = {};
-        for (const line of block.split('\n')) {
-          const [, field, value] = /^([^:]*):? ?(.*)$/.exec(line)!;
-          if (field === '') message.comment = value;
-          else if (field === 'event' || field === 'data') message[field] = value;
-        }
-        if (Object.keys(message).length > 0) return message;
-        continue; // a `retry:` line only
-      }
-      let timer: NodeJS.Timeout | undefined;
-      const chunk = await Promise.race([
-        reader.read(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`nothing on the stream within ${READ_BOUND_MS} ms`)), READ_BOUND_MS);
-        }),
-      ]).finally(() => clearTimeout(timer));
-      if (chunk.done) return 'end';
-      buffer += chunk.value;
-    }
+  const messages = eventStreamMessages(res.body!);
+  const nextMessage = async (): Promise<StreamMessage | 'end'> => {
+    let timer: NodeJS.Timeout | undefined;
+    const next = await Promise.race([
+      messages.next(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`nothing on the stream within ${READ_BOUND_MS} ms`)), READ_BOUND_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return next.done ? 'end' : next.value;
   };
   const nextOrder = async () => {
     for (;;) {

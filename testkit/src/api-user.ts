@@ -51,6 +51,16 @@ export class ApiUser {
     return { status: res.status, body: text ? JSON.parse(text) : undefined, headers: res.headers };
   }
 
+  /**
+   * GET `path` with the session, as a browser's EventSource does: the response as soon as its
+   * headers arrive, its body a stream to read with `eventStreamMessages`.
+   */
+  openStream(path: string, signal?: AbortSignal): Promise<Response> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.cookie) headers.cookie = this.cookie;
+    return fetch(this.urlFor(path), { headers, signal });
+  }
+
   /** Like `request`, but any status other than `expected` is an error. */
   async expect(expected: number, method: string, path: string, body?: unknown): Promise<any> {
     const res = await this.request(method, path, body);
@@ -64,3 +74,29 @@ export const at =
   (baseUrl: string): UrlFor =>
   (path) =>
     `${baseUrl}${path}`;
+
+/** One message of a server-sent event stream: an event with its data, or a comment line. */
+export interface StreamMessage {
+  event?: string;
+  data?: string;
+  comment?: string;
+}
+
+/** The messages of a `text/event-stream` body as they arrive, until the server ends it. */
+export async function* eventStreamMessages(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamMessage> {
+  let buffer = '';
+  for await (const chunk of body.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    for (let cut = buffer.indexOf('\n\n'); cut >= 0; cut = buffer.indexOf('\n\n')) {
+      const message: StreamMessage = {};
+      for (const line of buffer.slice(0, cut).split('\n')) {
+        const [, field, value] = /^([^:]*):? ?(.*)$/.exec(line)!;
+        if (field === '') message.comment = value;
+        else if (field === 'event') message.event = value;
+        else if (field === 'data') message.data = message.data === undefined ? value : `${message.data}\n${value}`;
+      }
+      buffer = buffer.slice(cut + 2);
+      if (Object.keys(message).length > 0) yield message; // not a `retry:` line alone
+    }
+  }
+}
