@@ -19,6 +19,7 @@ export class DatabaseNotifications {
   private readonly reconnectHandlers = new Set<() => void>();
   private closed = false;
   private retryMs = 100;
+  private listened = false;
 
   constructor(
     private readonly url: string,
@@ -36,12 +37,29 @@ export class DatabaseNotifications {
     if (!set) {
       set = new Set();
       this.handlers.set(channel, set);
-      this.client?.query(`LISTEN ${channel}`).catch((err: unknown) => this.logger.warn({ err, channel }, 'LISTEN failed'));
+      const client = this.client;
+      if (client) {
+        this.listened = false; // until this channel is listened to as well
+        client.query(`LISTEN ${channel}`).then(
+          () => {
+            if (this.client === client) this.listened = true;
+          },
+          (err: unknown) => this.logger.warn({ err, channel }, 'LISTEN failed'),
+        );
+      }
     }
     set.add(handler);
     return () => {
       set.delete(handler);
     };
+  }
+
+  /**
+   * True while every channel is listened to. While false, commits may pass unnoticed: whatever
+   * relies on hearing of every change (a cache) must not rely on it until `onReconnect`.
+   */
+  get listening(): boolean {
+    return this.listened;
   }
 
   /** Runs `handler` after the connection was lost and made again (notifications may have been missed). */
@@ -101,6 +119,7 @@ export class DatabaseNotifications {
     client.on('end', () => {
       if (this.client !== client) return; // a failed connect: its caller retries
       this.client = undefined;
+      this.listened = false;
       if (!this.closed) this.reconnectSoon();
     });
     await client.connect();
@@ -108,6 +127,7 @@ export class DatabaseNotifications {
     this.client = client;
     try {
       for (const channel of this.handlers.keys()) await client.query(`LISTEN ${channel}`);
+      this.listened = true;
     } catch (err) {
       this.client = undefined;
       await client.end().catch(() => {});

@@ -3,6 +3,7 @@ import { and, desc, isNull, lt, sql } from 'drizzle-orm';
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import { tickets } from '../db/schema.js';
+import { sendPage, type PageCache } from '../page-cache.js';
 import { ticketView } from '../ticket-view.js';
 
 export const DEFAULT_LIMIT = 50;
@@ -28,8 +29,11 @@ const listQuery = z.object({
     .optional(),
 });
 
-/** GET /api/tickets: tickets for sale (not reserved), newest first, with a `Link` to the next page. */
-export function listTicketsRoute(service: ServiceContext): RequestHandler {
+/**
+ * GET /api/tickets: tickets for sale (not reserved), newest first, with a `Link` to the next page.
+ * Pages are served from `pages` until a ticket changes.
+ */
+export function listTicketsRoute(service: ServiceContext, pages: PageCache): RequestHandler {
   // Prepared once: the hottest read skips building its SQL, and PostgreSQL parsing and
   // planning it, on every request.
   const page = (name: string, afterCursor: boolean) =>
@@ -43,16 +47,18 @@ export function listTicketsRoute(service: ServiceContext): RequestHandler {
   const firstPage = page('tickets_first_page', false);
   const nextPage = page('tickets_next_page', true);
 
-  return async (req, res) => {
-    const { limit = DEFAULT_LIMIT, cursor } = parseOrThrow(listQuery, req.query);
+  const read = async (limit: number, cursor: number | undefined) => {
     const rows = cursor
       ? await nextPage.execute({ cursor, limit: limit + 1 })
       : await firstPage.execute({ limit: limit + 1 });
     const page = rows.slice(0, limit);
-    if (rows.length > limit) {
-      const next = `/api/tickets?limit=${limit}&cursor=${encodeCursor(page[page.length - 1]!.seq)}`;
-      res.set('Link', `<${next}>; rel="next"`);
-    }
-    res.json(page.map(ticketView));
+    if (rows.length <= limit) return { body: page.map(ticketView) };
+    const next = `/api/tickets?limit=${limit}&cursor=${encodeCursor(page[page.length - 1]!.seq)}`;
+    return { body: page.map(ticketView), headers: { Link: `<${next}>; rel="next"` } };
+  };
+
+  return async (req, res) => {
+    const { limit = DEFAULT_LIMIT, cursor } = parseOrThrow(listQuery, req.query);
+    sendPage(res, await pages.page(`list:${limit}:${cursor ?? ''}`, () => read(limit, cursor)));
   };
 }

@@ -2,9 +2,10 @@ import { badRequest, forbidden, notFound, parseBody, parseId, userOf, type Servi
 import type { RequestHandler } from 'express';
 import { editTicket, lockTicket } from '../changes.js';
 import { ticketInput } from '../inputs.js';
+import type { PageCache } from '../page-cache.js';
 
 /** PUT /api/tickets/:id: the owner edits a ticket that no order holds. */
-export function updateTicketRoute(service: ServiceContext): RequestHandler {
+export function updateTicketRoute(service: ServiceContext, pages: PageCache): RequestHandler {
   return async (req, res) => {
     const id = parseId(req.params.id, 'Ticket not found');
     const { title, price } = parseBody(req, ticketInput);
@@ -16,6 +17,7 @@ export function updateTicketRoute(service: ServiceContext): RequestHandler {
       if (current.orderId) throw badRequest('Cannot edit a reserved ticket');
       return editTicket(tx, current, { title, price });
     });
+    pages.clear(); // the owner's next read shows the edit, before the commit's notification arrives
     res.json(ticket);
   };
 }
