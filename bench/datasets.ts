@@ -61,6 +61,8 @@ export class TicketDatasets {
       throw err;
     }
     this.active = name;
+    // The copies carry no trigger: the service's page caches hear of the swap from here.
+    await this.client.query('notify tickets_changed');
   }
 
   /** The plan and timing of the list query at the current size, for the report. */
