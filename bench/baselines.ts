@@ -27,35 +27,54 @@ async function forkServer(file: string, env: Record<string, string> = {}) {
   return { child, port };
 }
 
+/** The front doors measured in front of the bare route: `npm start`'s, and the alternatives to it. */
+export const FRONT_DOORS = {
+  undici: 'undici Pool (npm start)',
+  'http-global': 'node:http, global agent',
+  'http-lifo': 'node:http, keep-alive agent (lifo)',
+} as const;
+export type FrontDoorKind = keyof typeof FRONT_DOORS;
+
+/** A front door in front of the bare route (bare-front-door.ts), in a process of its own. */
+export interface BareFrontDoor {
+  kind: FrontDoorKind;
+  url: string;
+  pid: number;
+}
+
 /**
- * The bare Express route, in a process of its own as the real services are; and the front
- * door of `npm start` in front of it, in another, for what the proxy hop alone costs.
+ * The bare Express route, in a process of its own as the real services are; and front doors in
+ * front of it, each in another, for what the proxy hop alone costs.
  */
 export class BareServer {
+  private readonly doors: ChildProcess[] = [];
+
   private constructor(
     private readonly server: ChildProcess,
-    private readonly door: ChildProcess,
     readonly url: string,
-    readonly behindFrontDoorUrl: string,
+    private readonly port: number,
   ) {}
 
   static async start(page: { tickets: unknown[]; link: string | null }): Promise<BareServer> {
     const server = await forkServer('./bare-server.ts');
     server.child.send({ page });
-    const door = await forkServer('./bare-front-door.ts', { BARE_PORT: String(server.port) }).catch((err) => {
-      server.child.kill();
-      throw err;
-    });
-    return new BareServer(server.child, door.child, `http://127.0.0.1:${server.port}`, `http://127.0.0.1:${door.port}`);
+    return new BareServer(server.child, `http://127.0.0.1:${server.port}`, server.port);
   }
 
   get pid() {
     return this.server.pid!;
   }
 
+  /** Starts the front door `kind` in front of this server. */
+  async frontDoor(kind: FrontDoorKind): Promise<BareFrontDoor> {
+    const door = await forkServer('./bare-front-door.ts', { BARE_PORT: String(this.port), FRONT_DOOR: kind });
+    this.doors.push(door.child);
+    return { kind, url: `http://127.0.0.1:${door.port}`, pid: door.child.pid! };
+  }
+
   stop() {
     this.server.kill();
-    this.door.kill();
+    for (const door of this.doors) door.kill();
   }
 }
 

@@ -19,7 +19,7 @@ import { footprintFigures, idleMemory, MemorySampler } from './footprint.js';
 import { stopAllLoad } from './load.js';
 import { memoryOf } from './process-tree.js';
 import { purchases } from './purchases.js';
-import { firstPage, readPath } from './read-path.js';
+import { firstPage, frontDoorSummary, readPath } from './read-path.js';
 import { formatTable, writeResults, type Figure } from './report.js';
 import { scale } from './scale.js';
 import { now, sleep } from './stats.js';
@@ -134,6 +134,7 @@ async function main() {
   const table = formatTable(figures);
   const whereTimeGoes = [
     `Read path, CPU ms per request: ${breakdown(read.details.cpuMsPerRequest)}; bare route: ${breakdown(read.details.bareCpuMsPerRequest)}`,
+    `Front door alternatives, each alone in front of the bare route, req/s (its CPU ms per request): ${frontDoorSummary(read.details.frontDoors)}`,
     `Event lag, p50 (p99) ms per hop: ${Object.entries(lag.details.hops)
       .map(([hop, t]) => `${hop} ${t.p50} (${t.p99})`)
       .join('; ')}`,
