@@ -48,6 +48,7 @@ export {
 } from './bus/listener.js';
 export { failureCause, PermanentFailure, RetryLater, type FailureCause } from './bus/failures.js';
 export { isNextVersion } from './bus/versioning.js';
+export { answerRequests, ask, RequestUnanswered } from './bus/requests.js';
 
 // Database: the outbox and inbox tables every service's schema includes
 export { advisoryLocks, whileHolding } from './db/advisory-locks.js';

@@ -119,6 +119,20 @@ describe('NATS permissions', () => {
     await expect(listDeadLetters(buses.orders!)).rejects.toThrow();
   });
 
+  it('when payments asks orders.payment-claim, then orders answers it; when tickets asks or payments answers, then it is refused', async () => {
+    const answering = buses.orders!.nc.subscribe('perm.orders.payment-claim', { queue: 'orders', callback: (_err, msg) => msg.respond('{"outcome":"granted"}') });
+    await buses.orders!.nc.flush();
+    const reply = await buses.payments!.nc.request('perm.orders.payment-claim', '{}', { timeout: 2000 });
+    expect(reply.json()).toEqual({ outcome: 'granted' });
+    answering.unsubscribe();
+
+    await expect(buses.tickets!.nc.request('perm.orders.payment-claim', '{}', { timeout: 1000 })).rejects.toThrow();
+    const forged = buses.payments!.nc.subscribe('perm.orders.payment-claim', { callback: () => undefined });
+    await buses.payments!.nc.flush();
+    await expect(forged.closed).resolves.toBeInstanceOf(Error);
+    expect(violations().some((l) => l.includes('Publish Violation') && l.includes('perm.orders.payment-claim'))).toBe(true);
+  });
+
   it("when a service subscribes to another's reply inbox, then it is refused", async () => {
     const nc = await connect({ ...natsConnectionOptions({ url: server.url, name: 'orders', nkeySeed: credentials.keys.orders.seed }) });
     const sub = nc.subscribe('_INBOX_payments.>', { callback: () => undefined });

@@ -7,10 +7,11 @@
  *   order-status.ts  the states of an order
  *   money.ts         the price rule that events and the API share
  *   bus.ts           how events travel: stream, consumer names, dead letters and replays, trace ids
- *   bus-access.ts    which service publishes and consumes which subject (NATS's permissions)
+ *   requests.ts      the requests one service answers for another (NATS request-reply)
+ *   bus-access.ts    which service publishes, consumes, asks and answers which subject (NATS's permissions)
  *   api.ts           the HTTP API's request and response bodies
  *
- * Only events.ts and money.ts use zod: a browser page that needs names and types loads none of it.
+ * Only events.ts, requests.ts and money.ts use zod: a browser page that needs names and types loads none of it.
  */
 export { subjects, type Subject } from './subjects.ts';
 export { eventSchemas, type EventPayload } from './events.ts';
@@ -29,6 +30,14 @@ export {
   streamSubjectFilters,
   traceIdOf,
 } from './bus.ts';
+export {
+  paymentClaimReplySchema,
+  paymentClaimRequestSchema,
+  requestSubjects,
+  type PaymentClaimReply,
+  type PaymentClaimRequest,
+  type RequestSubject,
+} from './requests.ts';
 export { busAccess, durablesOf, type BusService } from './bus-access.ts';
 export { SANDBOX_PAYMENT_METHODS } from './api.ts';
 export type {

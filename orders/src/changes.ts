@@ -68,6 +68,14 @@ export async function completeOrder(tx: Tx, order: Order) {
   await enqueueEvent(tx, 'order.completed', { id: order.id, version, ticket: { id: order.ticketId } });
 }
 
+/**
+ * Holds a locked order for payments' charge until `until` (null lets it go). Not a change of the
+ * order's state: no version, no event; only cancel and expiry look at it.
+ */
+export async function setPaymentClaim(tx: Tx, id: string, until: Date | null) {
+  await tx.update(orders).set({ paymentClaimedUntil: until }).where(eq(orders.id, id));
+}
+
 async function setStatus(tx: Tx, order: Order, status: OrderStatus) {
   const version = order.version + 1;
   await tx.update(orders).set({ status, version }).where(eq(orders.id, order.id));

@@ -59,6 +59,17 @@ export const configSchema = baseConfigSchema
      * was cancelled or expired is cancelled at once, whatever this says.
      */
     PAYMENT_INTENT_RECONCILE_AFTER_SECONDS: wholeNumber(1, 86_400, 'seconds', 60),
+    /**
+     * How long a payment for an order this service has not heard of yet waits for it (the
+     * order.created event), once the orders service has said it exists (default 5).
+     */
+    PAYMENT_ORDER_WAIT_SECONDS: wholeNumber(1, 60, 'seconds', 5),
+    /**
+     * How long the orders service holds an order for a charge under way (cancel and expiry
+     * wait): it must outlast the provider call, timeouts and retries included (default 90).
+     * A declined charge lets go at once.
+     */
+    PAYMENT_CLAIM_SECONDS: wholeNumber(1, 300, 'seconds', 90),
   })
   .superRefine((c, ctx) => {
     if (c.PAYMENTS_PROVIDER === 'stripe' && !c.STRIPE_SECRET_KEY) {

@@ -3,7 +3,9 @@ import { badRequest, type Logger } from '@ticketing/common';
 import { markAttemptFailed, settleCharge, startAttempt } from './changes.js';
 import type { PaymentsService } from './config.js';
 import type { Payment, PaymentAttempt } from './db/schema.js';
-import { alreadyPaid, cancelledOrder, findBuyersOrder, providerUnavailable, refuseUnpayable, type PayableOrder } from './payable-order.js';
+import { askOrders, releaseClaim } from './order-claim.js';
+import { findBuyersOrder, refuseUnpayable, type PayableOrder } from './payable-order.js';
+import { alreadyPaid, cancelledOrder, providerUnavailable } from './refusals.js';
 import type { PaymentProvider } from './providers/payment-provider.js';
 import { giveBack } from './refunds.js';
 
@@ -36,6 +38,8 @@ export async function payForOrder(
   log: Logger,
 ): Promise<Payment> {
   const order = await refuseUnpayable(service, await findBuyersOrder(service, buyerId, orderId));
+  // The order as it is now, not as the replica last heard: held for this charge, or refused.
+  await askOrders(service, { action: 'claim', orderId, buyerId });
   const attempt = await recordAttempt(service, provider, order, token);
   const chargeId = await chargeCard(service, provider, attempt, token, log);
   const payment = await recordOrGiveBack(service, provider, attempt, chargeId, log);
@@ -76,6 +80,7 @@ async function chargeCard(service: PaymentsService, provider: PaymentProvider, a
   }
   if (!result.ok) {
     await markAttemptFailed(service.database.db, attempt.id);
+    await releaseClaim(service, attempt, log);
     throw badRequest(result.message, 'token');
   }
   return result.chargeId;

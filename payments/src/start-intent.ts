@@ -3,7 +3,9 @@ import { noteIntent, startAttempt } from './changes.js';
 import type { PaymentsService } from './config.js';
 import type { PaymentAttempt } from './db/schema.js';
 import { applyIntent } from './intent-outcome.js';
-import { alreadyPaid, findBuyersOrder, providerUnavailable, refuseUnpayable, type PayableOrder } from './payable-order.js';
+import { askOrders } from './order-claim.js';
+import { findBuyersOrder, refuseUnpayable, type PayableOrder } from './payable-order.js';
+import { alreadyPaid, providerUnavailable } from './refusals.js';
 import type { PaymentProvider, ProviderIntent } from './providers/payment-provider.js';
 
 /** The one idempotency key of an order's intent: starting twice, or after a crash, is the same intent. */
@@ -26,6 +28,8 @@ export async function startIntent(
   log: Logger,
 ): Promise<{ intent: ProviderIntent; created: boolean }> {
   const order = await refuseUnpayable(service, await findBuyersOrder(service, buyerId, orderId));
+  // No intent for an order cancelled a moment ago that the replica has not heard of yet.
+  await askOrders(service, { action: 'check', orderId, buyerId });
   const attempt = await startAttempt(service.database.db, {
     kind: 'intent',
     orderId: order.id,

@@ -61,6 +61,7 @@ export async function replicaOf(t: Payments, orderId: string) {
  * listeners must be running (`await t.listen(listeners)`). Returns the payload once stored.
  */
 export async function replicate(t: Payments, order: OrderCreated): Promise<OrderCreated> {
+  await t.orders.hold(order);
   await publishTestEvent(t.bus, 'order.created', order);
   await eventually(async () => (await replicaOf(t, order.id)) !== undefined, { what: `order ${order.id} replicated` });
   return order;
@@ -68,10 +69,12 @@ export async function replicate(t: Payments, order: OrderCreated): Promise<Order
 
 /** Publishes order.cancelled / order.completed (version 1) and waits for the replica to show it. */
 export async function cancel(t: Payments, order: OrderCreated, version = 1) {
+  await t.orders.setStatus(order.id, 'cancelled', version);
   await publishTestEvent(t.bus, 'order.cancelled', { id: order.id, version, ticket: { id: order.ticket.id } });
   await eventually(async () => (await replicaOf(t, order.id))?.status === 'cancelled', { what: `order ${order.id} cancelled` });
 }
 export async function complete(t: Payments, order: OrderCreated, version = 1) {
+  await t.orders.setStatus(order.id, 'complete', version);
   await publishTestEvent(t.bus, 'order.completed', { id: order.id, version, ticket: { id: order.ticket.id } });
   await eventually(async () => (await replicaOf(t, order.id))?.status === 'complete', { what: `order ${order.id} complete` });
 }

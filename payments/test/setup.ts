@@ -4,15 +4,33 @@ import { createApp } from '../src/app.js';
 import { configSchema } from '../src/config.js';
 import { migrationsFolder } from '../src/db/migrations-folder.js';
 import { listeners } from '../src/events/listeners.js';
+import { startOrdersAuthority, type OrdersAuthority } from './orders-authority.js';
 
 /**
- * A payments service on its own database and stream, with its HTTP app. `env` adds settings,
- * e.g. STRIPE_SECRET_KEY and STRIPE_API_URL to charge through a local Stripe stand-in.
+ * A payments service on its own database and stream, with its HTTP app, and the orders
+ * service's answer to its claims on the same bus (`orders`; a replica sharing a database and
+ * bus shares it too). `env` adds settings, e.g. STRIPE_SECRET_KEY and STRIPE_API_URL to charge
+ * through a local Stripe stand-in.
  */
-export async function startPayments(options: Pick<Parameters<typeof createTestService>[0], 'env' | 'shared' | 'logger'> = {}) {
-  const t = await createTestService({ name: 'payments', migrationsFolder, configSchema, ...options });
+export async function startPayments(
+  options: Pick<Parameters<typeof createTestService>[0], 'env' | 'shared' | 'logger'> & { orders?: OrdersAuthority } = {},
+) {
+  const { orders: given, ...rest } = options;
+  // A replica passed as `shared` brings its orders along.
+  const shared = given ?? (rest.shared as { orders?: OrdersAuthority } | undefined)?.orders;
+  const t = await createTestService({ name: 'payments', migrationsFolder, configSchema, ...rest });
+  const orders = shared ?? (await startOrdersAuthority(t.bus));
   const app = createApp(t.service);
-  return { ...t, app, http: supertest(app) };
+  return {
+    ...t,
+    orders,
+    app,
+    http: supertest(app),
+    async close() {
+      await t.close();
+      if (!shared) await orders.close();
+    },
+  };
 }
 
 export { aUser } from '@ticketing/testkit';

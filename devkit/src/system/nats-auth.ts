@@ -21,6 +21,8 @@ export interface BusScope {
 export interface NatsPermissions {
   publish: { allow: string[]; deny?: string[] };
   subscribe: { allow: string[] };
+  /** May reply to the requests it receives (once each), whatever their reply subject. */
+  allow_responses?: boolean;
 }
 
 /**
@@ -60,7 +62,7 @@ export function natsPermissions(identity: NatsIdentity, { stream, subjectPrefix 
       subscribe: replies,
     };
   }
-  const { publishes } = busAccess[identity];
+  const { publishes, asks, answers } = busAccess[identity];
   const durables = durablesOf(identity);
   return {
     publish: {
@@ -75,9 +77,13 @@ export function natsPermissions(identity: NatsIdentity, { stream, subjectPrefix 
           wire(deadLetterSubject(durable, '>')),
         ]),
         ...publishes.map(wire),
+        // The requests it asks (replies come to its own inbox).
+        ...asks.map(wire),
       ],
     },
-    subscribe: replies,
+    // The requests it answers, and a reply to each.
+    subscribe: { allow: [...replies.allow, ...answers.map(wire)] },
+    ...(answers.length > 0 ? { allow_responses: true } : {}),
   };
 }
 

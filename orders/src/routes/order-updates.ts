@@ -45,7 +45,9 @@ export function orderUpdatesRoute(service: OrdersService, limits: StreamLimits =
       // Not kept for another request: a stopping server waits for idle kept-alive connections too.
       Connection: 'close',
     });
-    res.once('close', () => follower.end()); // the client went away
+    // The client went away (perhaps already, while the order was read).
+    if (res.closed) follower.end();
+    else res.once('close', () => follower.end());
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), limits.heartbeatMs);
     const life = setTimeout(() => follower.end(), limits.lifeMs);
     try {
