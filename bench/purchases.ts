@@ -8,8 +8,6 @@ import { figure, type Figure } from './report.js';
 import { alternate, median, now, percentile, round, sleep } from './stats.js';
 
 const GROUP = '4. Purchases: create order, pay, order complete visible';
-/** Waits between pay attempts answered 404 (payments not knowing the order yet): short, then backing off. */
-const retryDelay = (attempt: number) => Math.min(5 * 2 ** attempt, 100);
 /** Streams a buyer's page may open for one order (EventSource reconnects when one ends early). */
 const MAX_STREAMS = 5;
 
@@ -50,7 +48,7 @@ async function completeSeen(buyer: ApiUser, orderId: string, steps: Steps, signa
 
 /**
  * One purchase, as a buyer in a browser makes it, each step timed: reserve; the order page
- * opens the order's stream as it shows; pay (once payments knows the order); see the stream
+ * opens the order's stream as it shows; pay, at once; see the stream
  * say complete.
  */
 async function purchase(buyer: ApiUser, ticketId: string, steps: Steps) {
@@ -62,14 +60,10 @@ async function purchase(buyer: ApiUser, ticketId: string, steps: Steps) {
   seen.catch(() => {}); // awaited below; when paying fails, the page is left and pay's error reported
   try {
     started = now();
-    for (let attempt = 0; ; attempt++) {
-      const res = await buyer.post('/api/payments', { orderId: order.id, token: 'tok_visa' });
-      steps.payAttempts++;
-      if (res.status === 201) break;
-      // 404 until the payments service has its replica of the new order.
-      if (res.status !== 404) throw new Error(`POST /api/payments: ${res.status} ${JSON.stringify(res.body)}`);
-      await sleep(retryDelay(attempt));
-    }
+    // One request: payments waits for an order it has not heard of yet (docs/design.md §3).
+    const res = await buyer.post('/api/payments', { orderId: order.id, token: 'tok_visa' });
+    steps.payAttempts++;
+    if (res.status !== 201) throw new Error(`POST /api/payments: ${res.status} ${JSON.stringify(res.body)}`);
     steps.pay.push(now() - started);
 
     started = now();
@@ -230,7 +224,7 @@ export async function purchases(options: {
   ];
   for (const [step, label] of [
     ['order', 'create order'],
-    ['pay', 'pay (incl. waiting for payments to know the order)'],
+    ['pay', 'pay, one request (payments waits for a new order)'],
     ['complete', 'order complete visible (pushed on its stream, after pay answers)'],
   ] as const) {
     for (const p of [50, 99]) {

@@ -139,7 +139,7 @@ async function main() {
       .map(([hop, t]) => `${hop} ${t.p50} (${t.p99})`)
       .join('; ')}`,
     `Purchases, CPU ms per purchase: ${breakdown(buying.details.cpuMsPerPurchase)}`,
-    `Purchases, requests per purchase: ${buying.details.requestsPerPurchase.order} to order, ${buying.details.requestsPerPurchase.pay} to pay (404 until payments knows the order), ${buying.details.requestsPerPurchase.streams} order streams opened (complete is pushed)`,
+    `Purchases, requests per purchase: ${buying.details.requestsPerPurchase.order} to order, ${buying.details.requestsPerPurchase.pay} to pay, ${buying.details.requestsPerPurchase.streams} order streams opened (complete is pushed)`,
     `Scale, list query at ${config.largeTickets.toLocaleString('en-US')}: ${planSummary(sizes.details.planAtLarge)}`,
   ];
   const file = writeResults(resultsDir, {

@@ -55,19 +55,19 @@ export type IntentOutcome =
 
 export interface RetryOptions {
   call?: Call;
-  /** Times a 404 is asked again, and the wait between. */
+  /** Times a 503 (try again in a moment) is asked again, and the wait between. */
   retries?: number;
   retryMs?: number;
 }
 
 /**
  * Starts the order's PaymentIntent, or resumes it (payments keeps one per order). Payments
- * learns of orders from order.created, so a brand-new order can be "not found" there for a
- * moment: a 404 is asked again briefly.
+ * waits for a brand-new order itself; a 503 (orders unreachable, or events held up) is asked
+ * again briefly, a 404 is an answer.
  */
-export async function startIntent(orderId: string, { call = api, retries = 8, retryMs = 500 }: RetryOptions = {}): Promise<IntentOutcome> {
+export async function startIntent(orderId: string, { call = api, retries = 4, retryMs = 1000 }: RetryOptions = {}): Promise<IntentOutcome> {
   let res = await call<PaymentIntent>('POST', '/api/payments/intents', { orderId });
-  for (let attempt = 0; res.status === 404 && attempt < retries; attempt++) {
+  for (let attempt = 0; res.status === 503 && attempt < retries; attempt++) {
     await sleep(retryMs);
     res = await call<PaymentIntent>('POST', '/api/payments/intents', { orderId });
   }

@@ -46,23 +46,25 @@ function scripted(...answers: Answer[]) {
 const refusal = (message: string) => ({ errors: [{ message }] });
 
 describe('startIntent', () => {
-  it('when payments does not know the brand-new order yet, then the 404 is asked again until the intent comes', async () => {
-    const server = scripted({ status: 404, body: refusal('Not found') }, { status: 404, body: refusal('Not found') }, { status: 201, body: intent });
+  it('when payments cannot answer for the order yet (503), then it is asked again until the intent comes', async () => {
+    const notReady = refusal('The order is not ready for payment yet; try again in a moment');
+    const server = scripted({ status: 503, body: notReady }, { status: 503, body: notReady }, { status: 201, body: intent });
     const outcome = await startIntent('o-1', { call: server.call, retryMs: 1 });
     expect(outcome).toEqual({ kind: 'intent', intent });
     expect(server.asked).toEqual(Array(3).fill({ method: 'POST', path: '/api/payments/intents', body: { orderId: 'o-1' } }));
   });
 
-  it('when the order stays unknown, then after the retries the 404 is shown', async () => {
-    const server = scripted(...Array.from({ length: 4 }, () => ({ status: 404, body: refusal('Order not found') })));
+  it('when orders stays unreachable, then after the retries the 503 is shown', async () => {
+    const server = scripted(...Array.from({ length: 4 }, () => ({ status: 503, body: refusal('Orders service unavailable; try again in a moment') })));
     const outcome = await startIntent('o-1', { call: server.call, retries: 3, retryMs: 1 });
-    expect(outcome).toEqual({ kind: 'error', errors: [{ message: 'Order not found' }] });
+    expect(outcome).toEqual({ kind: 'error', errors: [{ message: 'Orders service unavailable; try again in a moment' }] });
     expect(server.asked).toHaveLength(4);
   });
 
   it.each([
     [401, refusal('Not authorized'), { kind: 'signin' }],
     [400, refusal('Order has expired'), { kind: 'refused', errors: [{ message: 'Order has expired' }] }],
+    [404, refusal('Order not found'), { kind: 'error', errors: [{ message: 'Order not found' }] }],
     [502, refusal('Payment provider unavailable'), { kind: 'error', errors: [{ message: 'Payment provider unavailable' }] }],
   ])('when payments answers %i, then the outcome is %j', async (status, body, expected) => {
     const server = scripted({ status, body });

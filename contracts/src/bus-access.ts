@@ -6,7 +6,7 @@ import type { Subject } from './subjects.ts';
  * Who may do what on the bus: the one source of NATS's permissions (devkit renders the server's
  * configuration from it, for `npm start`, the tests and Kubernetes). A service publishes only the
  * events about its own data and consumes only what it listens to, asks only the requests it
- * needs and answers only its own; docs/design.md §4 and §5 say the same.
+ * needs and answers only its own; docs/design.md §4 says the same.
  */
 export const busAccess = {
   auth: { publishes: ['session.revoked'], consumes: [], asks: [], answers: [] },

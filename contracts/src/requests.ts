@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The requests of docs/design.md §5: a question one service answers for another at once, over
+ * The requests of docs/design.md §4 (Requests): a question one service answers for another at once, over
  * NATS request-reply. Not events: nothing is stored, and a request no replica answers fails.
  * Their subjects stay outside the stream's (`order.*`...), so JetStream never captures one.
  *

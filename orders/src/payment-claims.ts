@@ -18,7 +18,7 @@ export const paymentClaimHolds = (order: Pick<Order, 'paymentClaimedUntil'>, now
   order.paymentClaimedUntil !== null && order.paymentClaimedUntil > now;
 
 /**
- * Answers payments' `orders.payment-claim` (docs/design.md §5) from the order as it is now,
+ * Answers payments' `orders.payment-claim` (docs/design.md §4, Requests) from the order as it is now,
  * locked like DELETE and expiry lock it: whichever comes first, the other sees what it left.
  */
 export function paymentClaims(service: OrdersService): Worker {

@@ -9,8 +9,8 @@ const ANSWER_WITHIN_MS = 2000;
 type Ask = Omit<PaymentClaimRequest, 'holdSeconds'>;
 
 /**
- * Asks the orders service, which owns the order, whether it may be paid now (docs/design.md
- * §5): this service's replica may trail it, by a cancel a moment ago or by the order itself.
+ * Asks the orders service, which owns the order, whether it may be paid now (docs/design.md §4,
+ * Requests): this service's replica may trail it, by a cancel a moment ago or by the order itself.
  * `claim` also holds the order for the charge: until it is let go, or PAYMENT_CLAIM_SECONDS
  * pass, the buyer's cancel answers 409 and expiry waits, so the money is never taken for an
  * order cancelled meanwhile. Throws the HTTP error the buyer gets otherwise.

@@ -8,7 +8,7 @@ import { paymentClaims } from '../../orders/src/payment-claims.js';
 import type { OrderCreated } from './helpers.js';
 
 /**
- * The orders service's side of payments' claims (docs/design.md §5), for payments' own tests:
+ * The orders service's side of payments' claims (docs/design.md §4, Requests), for payments' own tests:
  * orders' real responder (orders/src/payment-claims.ts) on a database of its own, answering on
  * the test's bus. The orders a test replicates into payments are written here too, as the
  * orders service holds them, and cancelled or completed here before their event is published,

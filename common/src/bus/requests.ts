@@ -13,7 +13,7 @@ export class RequestUnanswered extends Error {
 }
 
 /**
- * Asks `subject` (docs/design.md §5) and waits for one replica's answer, at most `timeoutMs`.
+ * Asks `subject` (docs/design.md §4, Requests) and waits for one replica's answer, at most `timeoutMs`.
  * An answer that does not fit `reply` is as good as none.
  */
 export async function ask<T>(bus: Bus, subject: RequestSubject, body: unknown, reply: z.ZodType<T>, timeoutMs: number): Promise<T> {
