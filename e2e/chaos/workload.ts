@@ -154,15 +154,15 @@ async function runFlow(
     // Timed so the charge ends within a second around the deadline: some payments complete,
     // some are refused, and some are recorded just as the expiry cancels the order.
     if (record.kind === 'pay-late') await sleep(deadline - options.chargeLatencyMs - 300 + 1000 * Math.random() - Date.now());
-    // Until past the deadline: payments may not know the order yet (or be restarting).
+    // Until past the deadline: orders may be down (503), or payments restarting.
     const until = deadline + 1000;
     for (;;) {
       const paid = await user.post('/api/payments', { orderId: record.orderId, token: 'tok_visa' });
       record.paymentStatus = paid.status;
-      if (paid.status !== 404 || Date.now() > until) break;
+      if (!tryAgain(paid.status) || Date.now() > until) break;
       await sleep(200);
     }
-    if (record.paymentStatus === 404) record.abandoned = 'payments never learned of the order';
+    if (tryAgain(record.paymentStatus)) record.abandoned = 'payments could not answer for the order';
     else if (record.paymentStatus !== 201 && record.paymentStatus !== 400) {
       throw new Error(`paying answered ${record.paymentStatus}`);
     }
@@ -174,6 +174,12 @@ async function runFlow(
   }
   // 'expire': nothing to do; the order's window runs out.
 }
+
+/**
+ * A payment answer worth asking again: 503, orders (asked for the order as it is now) or the
+ * order's event held up by a fault; 404 from a payments replica restarting behind a fault.
+ */
+const tryAgain = (status: number | undefined) => status === 503 || status === 404;
 
 async function cancel(record: FlowRecord, user: ChaosUser) {
   const cancelled = await user.delete(`/api/orders/${record.orderId}`);
@@ -190,11 +196,11 @@ async function startPaying(record: FlowRecord, user: ChaosUser, until: number, p
   for (;;) {
     const started = await user.post('/api/payments/intents', { orderId: record.orderId });
     record.intentStatus = started.status;
-    if (started.status !== 404 || Date.now() > until) break;
+    if (!tryAgain(started.status) || Date.now() > until) break;
     await sleep(200);
   }
-  if (record.intentStatus === 404) {
-    record.abandoned = 'payments never learned of the order';
+  if (tryAgain(record.intentStatus)) {
+    record.abandoned = 'payments could not answer for the order';
     return;
   }
   // 400: the order expired (or was cancelled by expiry) before payments was asked.
