@@ -120,7 +120,7 @@ describe('NATS permissions', () => {
   });
 
   it('when payments asks orders.payment-claim, then orders answers it; when tickets asks or payments answers, then it is refused', async () => {
-    const answering = buses.orders!.nc.subscribe('perm.orders.payment-claim', { queue: 'orders', callback: (_err, msg) => msg.respond('{"outcome":"granted"}') });
+    const answering = buses.orders!.nc.subscribe('perm.orders.payment-claim', { queue: 'orders', callback: (_err, msg) => void msg.respond('{"outcome":"granted"}') });
     await buses.orders!.nc.flush();
     const reply = await buses.payments!.nc.request('perm.orders.payment-claim', '{}', { timeout: 2000 });
     expect(reply.json()).toEqual({ outcome: 'granted' });
