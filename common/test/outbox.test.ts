@@ -89,7 +89,7 @@ describe('outbox', () => {
     await t.service.database.transaction(async (tx) => {
       for (const e of events) await enqueueEvent(tx, 'ticket.created', e);
     });
-    expect(await t.service.relay.flush()).toBe(250);
+    await t.service.relay.flush();
     const published = await readStream(t.bus, 'ticket.created');
     expect(published.map((e) => e.payload)).toEqual(events);
     expect(await t.service.database.db.select().from(outbox).where(isNull(outbox.sentAt))).toEqual([]);
@@ -97,6 +97,7 @@ describe('outbox', () => {
 
   it('when the relay dies after publishing but before marking sent, then the re-publish is dropped by JetStream', async () => {
     const t = await start();
+    await t.service.relay.stop(); // its passes are the test's own from here
     await t.service.database.transaction((tx) => enqueueEvent(tx, 'ticket.created', ticketCreated()));
     const [row] = await t.service.database.db.select().from(outbox);
     // What the relay does before it marks the row: publish. Then it "crashes".
@@ -105,7 +106,7 @@ describe('outbox', () => {
     expect(await t.service.database.db.select().from(outbox).where(isNull(outbox.sentAt))).toHaveLength(1);
 
     // The next pass publishes the still-unsent row again.
-    expect(await t.service.relay.flush()).toBe(1);
+    await t.service.relay.flush();
 
     const published = await readStream(t.bus, 'ticket.created');
     expect(published).toHaveLength(1);
@@ -116,7 +117,8 @@ describe('outbox', () => {
   it('when a process crashed leaving unsent rows, then the next start publishes them', async () => {
     const crashed = await start();
     const leftovers = [ticketCreated(), ticketCreated()];
-    // Committed without kicking the relay, as if the process died right after the commit.
+    // Committed with the relay stopped, as if the process died right after the commit.
+    await crashed.service.relay.stop();
     await crashed.service.database.transaction(async (tx) => {
       for (const e of leftovers) await enqueueEvent(tx, 'ticket.created', e);
     });
@@ -132,28 +134,54 @@ describe('outbox', () => {
     expect(published.map((e) => e.payload)).toEqual(leftovers);
   });
 
-  it('when another replica holds the relay lock as events commit, then they are published once it lets go, with no timer and no further commit', async () => {
-    const t = await start();
+  it('when an event is committed without a word to this process, then its relay hears the commit and publishes it, with no timer', async () => {
+    const t = await start(); // its relay never started: no timer runs
+    const event = ticketCreated();
+    // A replica that crashed right after its commit, or any other writer: only the outbox's trigger tells.
     const other = new pg.Client({ connectionString: t.database.url });
     await other.connect();
     try {
-      // Another replica mid-pass: it holds the lock and has already read the outbox.
-      await other.query('begin');
-      await other.query('select pg_advisory_xact_lock($1)', [advisoryLocks.outboxRelay]);
-      const event = ticketCreated();
-      await t.service.transaction((tx) => enqueueEvent(tx, 'ticket.created', event)); // kicks the relay: busy
-      await new Promise((r) => setTimeout(r, 300));
-      expect(await readStream(t.bus, 'ticket.created')).toEqual([]);
-      await other.query('commit'); // its pass ends without this replica's event
-
-      const published = await eventually(async () => {
-        const got = await readStream(t.bus, 'ticket.created');
-        return got.length === 1 && got;
-      }, { timeoutMs: 5000, what: 'the event, published by a retry' });
-      expect(published[0]!.payload).toEqual(event);
+      await other.query('insert into outbox (id, subject, payload) values ($1, $2, $3)', [randomUUID(), 'ticket.created', event]);
     } finally {
       await other.end();
     }
+    const published = await eventually(async () => {
+      const got = await readStream(t.bus, 'ticket.created');
+      return got.length === 1 && got;
+    }, { what: 'the event, published on the commit\'s notification' });
+    expect(published[0]!.payload).toEqual(event);
+  });
+
+  it('when a replica commits while another holds the relay lock mid-pass, then the holder publishes it after its pass, with no timer', async () => {
+    const holder = await start();
+    // The holder's pass stops at its first publish, lock held and outbox already read.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let publishing = () => {};
+    const reachedPublish = new Promise<void>((resolve) => (publishing = resolve));
+    const publish = holder.service.bus.publish.bind(holder.service.bus);
+    holder.service.bus.publish = async (...args) => {
+      publishing();
+      await gate;
+      return publish(...args);
+    };
+    const first = ticketCreated();
+    const second = ticketCreated();
+    await holder.service.transaction((tx) => enqueueEvent(tx, 'ticket.created', first));
+    await reachedPublish;
+
+    // Neither relay runs a timer: the committer's finds the lock held and leaves its event to the holder.
+    const committer = await start({ database: holder.database, bus: holder.bus });
+    await committer.service.transaction((tx) => enqueueEvent(tx, 'ticket.created', second));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await readStream(holder.bus, 'ticket.created')).toEqual([]);
+    release();
+
+    const published = await eventually(async () => {
+      const got = await readStream(holder.bus, 'ticket.created');
+      return got.length === 2 && got;
+    }, { timeoutMs: 5000, what: 'both events, the second by the holder\'s next pass' });
+    expect(published.map((e) => e.payload)).toEqual([first, second]);
   });
 
   it('when the relay runs, then it reports the backlog and counts published events', async () => {

@@ -25,26 +25,29 @@ export function publishOutboxRow(bus: Bus, row: OutboxRow) {
 }
 
 /**
- * Moves committed events from the outbox to the bus: right after a commit (`kick`), on a
- * timer and at start for anything left over (a crash between commit and publish, or the bus
- * being down). A crash between publish and marking sent only causes a re-publish, which
- * JetStream de-duplicates by event id.
+ * Moves committed events from the outbox to the bus. Every replica hears every commit that wrote
+ * to the outbox (the table's trigger notifies channel `outbox`, see DatabaseNotifications), so a
+ * pass starts right after any replica's commit; the replica holding the relay lock hears it too
+ * and makes one more pass, so no other replica needs to retry. A slow timer, and a pass at start,
+ * pick up what no commit announces: a crash between commit and publish, the bus being down, a
+ * lost notification connection. A crash between publish and marking sent only causes a
+ * re-publish, which JetStream de-duplicates by event id.
  */
 export class OutboxRelay {
   private readonly worker: PeriodicWorker;
   private lastPrune = 0;
   private lastBacklog = 0;
-  private busyRetryMs = 0;
+  private lastPass: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly database: Database,
     private readonly bus: Bus,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
-    private readonly intervalMs = 1000,
+    private readonly intervalMs = 5000,
   ) {
-    // While the bus is away, passes back off to 10 intervals: events flow again soon after it is back.
-    this.worker = new PeriodicWorker('outboxRelay', () => this.publishAll(), { intervalMs, logger, maxBackoffMs: 10 * intervalMs });
+    // While the bus is away, passes back off to twice the interval: events flow again soon after it is back.
+    this.worker = new PeriodicWorker('outboxRelay', () => this.publishAll(), { intervalMs, logger, maxBackoffMs: 2 * intervalMs });
   }
 
   start() {
@@ -62,24 +65,30 @@ export class OutboxRelay {
    * which case it is the one publishing.)
    */
   async flush(): Promise<number> {
-    await this.worker.idle();
     return this.publishAll({ measure: true }).catch((err: unknown) => {
       if (err instanceof PublishFailed) return err.sent;
       throw err;
     });
   }
 
-  /** Publishes until the outbox is empty; throws PublishFailed when the bus refused an event (the worker then backs off). */
-  private async publishAll({ measure = false } = {}): Promise<number> {
+  /**
+   * Publishes until the outbox is empty, after any pass already under way in this process (two
+   * at once would only find each other holding the lock); throws PublishFailed when the bus
+   * refused an event (the worker then backs off).
+   */
+  private publishAll(options: { measure?: boolean } = {}): Promise<number> {
+    const pass = this.lastPass.then(() => this.publishAllNow(options));
+    this.lastPass = pass.catch(() => {});
+    return pass;
+  }
+
+  private async publishAllNow({ measure = false }): Promise<number> {
     let total = 0;
     let refused: unknown;
     for (;;) {
       const batch = await this.publishBatch();
-      if (batch === BUSY) {
-        this.retryWhileBusy();
-        break;
-      }
-      this.busyRetryMs = 0;
+      // Another replica is relaying: it hears this commit too and makes a pass after its own.
+      if (batch === BUSY) break;
       total += batch.sent;
       refused = batch.refused;
       if (refused || batch.sent < BATCH) break;
@@ -96,16 +105,6 @@ export class OutboxRelay {
     await this.worker.stop();
     // Last pass so nothing committed before shutdown waits for the next start.
     await this.publishAll().catch((err) => this.logger.warn({ err }, 'final outbox pass failed'));
-  }
-
-  /**
-   * Another replica holds the relay lock: its pass may have read the outbox before this
-   * replica's commit, so this one tries again shortly (100 ms, doubling up to the interval)
-   * rather than leave its events to the next timer pass, or, without a timer, to nobody.
-   */
-  private retryWhileBusy() {
-    this.busyRetryMs = Math.min(this.busyRetryMs ? this.busyRetryMs * 2 : 100, this.intervalMs);
-    setTimeout(() => this.kick(), this.busyRetryMs).unref();
   }
 
   private publishBatch(): Promise<{ sent: number; refused?: unknown } | typeof BUSY> {

@@ -24,7 +24,7 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   bus: Bus;
   relay: OutboxRelay;
   verifySession: SessionVerifier;
-  /** One database transaction; events it wrote to the outbox are published right after commit. */
+  /** One database transaction; events it wrote to the outbox are published right after commit (the relay hears the commit). */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** False once shutdown begins, so `/readyz` stops sending traffic here. */
   accepting: boolean;
@@ -62,6 +62,11 @@ export async function createServiceContext<C extends BaseConfig>(
   // Sessions revoked by auth are looked up in this service's own copy of the revocations.
   const verifySession = await createSessionVerifier(config.JWT_PUBLIC_KEY, revokedSessionsCheck(database.db));
   const notifications = new DatabaseNotifications(config.DATABASE_URL, logger);
+  // The relay passes on every commit that wrote to the outbox, in any replica, and after a lost
+  // notification connection. Subscribed before start, so the LISTEN is in place before any commit.
+  let kickRelay = () => {};
+  notifications.on('outbox', () => kickRelay());
+  notifications.onReconnect(() => kickRelay());
   let bus: Bus;
   try {
     await notifications.start();
@@ -84,6 +89,7 @@ export async function createServiceContext<C extends BaseConfig>(
     throw err;
   }
   const relay = new OutboxRelay(database, bus, logger, metrics, options.relayIntervalMs);
+  kickRelay = () => relay.kick();
   const closers: (() => Promise<void>)[] = [];
   let closing: Promise<void> | undefined;
   const context: ServiceContext<C> = {
@@ -102,11 +108,9 @@ export async function createServiceContext<C extends BaseConfig>(
     onClose: (stop) => {
       closers.push(stop);
     },
-    async transaction(fn) {
-      const result = await database.transaction(fn);
-      relay.kick();
-      return result;
-    },
+    // The relay hears of a commit that wrote events by the outbox's notification: a transaction
+    // that wrote none costs it no pass.
+    transaction: (fn) => database.transaction(fn),
     close() {
       closing ??= (async () => {
         context.accepting = false;
