@@ -16,6 +16,7 @@ import { healthRoutes } from './health.js';
 /** JSON bodies over this size answer 413. */
 export const BODY_LIMIT = '100kb';
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** A request whose JSON body was parsed, with the bytes it was parsed from. */
 export type WithRawBody = { rawBody?: Buffer };
@@ -59,6 +60,11 @@ export function createServiceApp(service: ServiceContext, routes: Router): Expre
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      // A read that succeeded is logged at debug (LOG_LEVEL=debug shows it): reads are the bulk
+      // of the traffic, the ingress logs every request anyway, and a line per read cost more CPU
+      // than the cached read itself (bench/README.md). Writes and failures stay at info and up.
+      customLogLevel: (req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode < 400 && SAFE_METHODS.has(req.method ?? '') ? 'debug' : 'info',
     }),
   );
   app.use((req, res, next) => {
