@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { freePort } from '@ticketing/devkit/free-port';
 import { READY_LINE } from '@ticketing/devkit/system/npm-start';
+import { NODE_HEAP_OPTIONS } from '@ticketing/devkit/system/node-heap';
 import { ManagedProcess, startService } from '@ticketing/devkit/system/process';
 import { CLIENT_SETTINGS, pickEnv, settingsOf } from '@ticketing/devkit/system/process-env';
 import { repoRoot, SERVICES, type ServiceName } from '@ticketing/devkit/system/services';
@@ -31,6 +32,9 @@ const stopping = new AbortController();
 
 async function start(signal: AbortSignal) {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
+  // Read meanwhile, in a process of its own (settingsOf).
+  const settingsRead = settingsOf(SERVICES);
+  settingsRead.catch(() => {}); // awaited below; a start failing before then fails for its own reason
   nats = await ensureNats(dataDir, log);
   signal.throwIfAborted();
   databases = await ensureDatabases(dataDir, SERVICES, log);
@@ -42,7 +46,7 @@ async function start(signal: AbortSignal) {
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
   const metricsPorts = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
   // Each service gets the settings its configuration reads, and no other variable of this shell.
-  const settings = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await settingsOf(s)]))) as Record<ServiceName, string[]>;
+  const settings = await settingsRead;
   const services = SERVICES.map((service, i) =>
     startService(service, {
       wiring: { port: ports[service], metricsPort: metricsPorts[service], databaseUrl: databases!.urlFor(service), natsUrl: nats!.url, natsSeed: nats!.seeds?.[service], keys },
@@ -65,7 +69,7 @@ async function start(signal: AbortSignal) {
   const client = ManagedProcess.start({
     name: 'client',
     command: process.execPath,
-    args: [clientServer],
+    args: [...NODE_HEAP_OPTIONS, clientServer],
     cwd: join(repoRoot, 'client'),
     env: {
       ...pickEnv(CLIENT_SETTINGS),

@@ -13,8 +13,9 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_HEAP_OPTIONS } from '@ticketing/devkit/system/node-heap';
 
-const launcher = spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL('launcher.ts', import.meta.url))], {
+const launcher = spawn(process.execPath, [...process.execArgv, ...NODE_HEAP_OPTIONS, fileURLToPath(new URL('launcher.ts', import.meta.url))], {
   stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
   detached: true,
 });

@@ -1,6 +1,9 @@
-import { pathToFileURL } from 'node:url';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { repoRoot, type ServiceName } from './services.js';
+
+const run = promisify(execFile);
 
 /**
  * What every process of the system may take from the environment it was started from: how to
@@ -20,30 +23,20 @@ export function pickEnv(names: readonly string[], from: NodeJS.ProcessEnv = proc
 }
 
 /**
- * The settings a service reads: the keys of its configuration schema (`configSchema` in its
+ * The settings each service reads: the keys of its configuration schema (`configSchema` in its
  * src/config.ts), so a setting given to `npm start` reaches the service that reads it and no other.
+ * They are read in a short-lived process: what loading five services' configurations brings in
+ * (zod, Express, the contracts...) would otherwise stay in the caller's heap, some 90 MB of the
+ * launcher's memory for as long as the system runs.
  */
-export async function settingsOf(service: ServiceName): Promise<string[]> {
-  const url = pathToFileURL(join(repoRoot, service, 'src', 'config.ts')).href;
-  const { configSchema } = (await import(url)) as { configSchema?: Schema };
-  const shape = objectShape(configSchema);
-  if (!shape) throw new Error(`${service}/src/config.ts exports no configSchema built on an object schema`);
-  return Object.keys(shape);
-}
-
-interface Schema {
-  shape?: Record<string, unknown>;
-  /** A pipe's (`.transform()`) input schema. */
-  in?: Schema;
-  _zod?: { def?: { innerType?: Schema } };
-}
-
-/** The object schema's fields under any `.transform()` pipes and wrappers around it. */
-function objectShape(schema: Schema | undefined): Record<string, unknown> | undefined {
-  for (let s = schema, depth = 0; s && depth < 10; s = s.in ?? s._zod?.def?.innerType, depth++) {
-    if (s.shape) return s.shape;
-  }
-  return undefined;
+export async function settingsOf<S extends ServiceName>(services: readonly S[]): Promise<Record<S, string[]>> {
+  const script = fileURLToPath(new URL('config-keys.ts', import.meta.url));
+  const read = await run(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...services], { cwd: repoRoot, env: pickEnv([]) }).catch(
+    (err: { stderr?: string; message: string }) => {
+      throw new Error(`the services' settings could not be read from their configuration:\n${err.stderr || err.message}`);
+    },
+  );
+  return JSON.parse(read.stdout) as Record<S, string[]>;
 }
 
 /** The settings the web client reads from its environment, besides the addresses `npm start` gives it. */

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { NODE_HEAP_OPTIONS } from './node-heap.js';
 import { pickEnv } from './process-env.js';
 import { serviceEnv, type ServiceWiring } from './service-env.js';
 import { repoRoot, type ServiceName } from './services.js';
@@ -166,7 +167,7 @@ export function startService(
   return ManagedProcess.start({
     name: service,
     command: process.execPath,
-    args: ['--conditions=source', '--import', 'tsx', 'src/main.ts'],
+    args: [...NODE_HEAP_OPTIONS, '--conditions=source', '--import', 'tsx', 'src/main.ts'],
     cwd: join(repoRoot, service),
     env: { ...pickEnv(options.inherit ?? []), ...serviceEnv(service, options.wiring, options.env) },
     output: options.output,
