@@ -1,4 +1,4 @@
-import { findProcess, memoryOf, roleOf, treeMemory, type ProcessMemory } from './process-tree.js';
+import { backendRoleOf, findProcess, memoryOf, roleOf, treeMemory, type ProcessMemory } from './process-tree.js';
 import { figure, type Figure } from './report.js';
 import { median, sleep } from './stats.js';
 
@@ -12,6 +12,10 @@ export interface Memory {
   pssMb: number;
   /** RSS in MB by role: each service, the launcher, postgres, nats-server... */
   byName: Record<string, number>;
+  /** PSS in MB by role: what each role takes when what it shares (the node binary, PostgreSQL's buffers) is shared out. */
+  pssByName: Record<string, number>;
+  /** PostgreSQL backends (client connections) by the role they serve: a service's, or the bench's (postgres). */
+  backends: Record<string, number>;
   processes: number;
 }
 
@@ -27,14 +31,22 @@ export function systemMemory(rootPid: number): Memory {
     if (memory) processes.push(memory);
   }
   const byName: Record<string, number> = {};
+  const pssByName: Record<string, number> = {};
+  const backends: Record<string, number> = {};
   for (const p of processes) {
     const role = roleOf(p.pid);
-    byName[role] = Math.round((byName[role] ?? 0) + p.rss / MB);
+    byName[role] = (byName[role] ?? 0) + p.rss / MB;
+    pssByName[role] = (pssByName[role] ?? 0) + p.pss / MB;
+    const backendRole = backendRoleOf(p.pid);
+    if (backendRole) backends[backendRole] = (backends[backendRole] ?? 0) + 1;
   }
+  const rounded = (byRole: Record<string, number>) => Object.fromEntries(Object.entries(byRole).map(([role, mb]) => [role, Math.round(mb)]));
   return {
     rssMb: processes.reduce((n, p) => n + p.rss, 0) / MB,
     pssMb: processes.reduce((n, p) => n + p.pss, 0) / MB,
-    byName,
+    byName: rounded(byName),
+    pssByName: rounded(pssByName),
+    backends,
     processes: processes.length,
   };
 }
@@ -48,6 +60,19 @@ export async function idleMemory(rootPid: number): Promise<Memory> {
   }
   const m = median(readings.map((r) => r.rssMb));
   return readings.find((r) => r.rssMb === m)!;
+}
+
+/** Where the memory goes: RSS (PSS) by role, largest first, and whose the PostgreSQL backends are. */
+export function memoryBreakdown(m: Memory): string {
+  const roles = Object.entries(m.byName)
+    .sort(([, a], [, b]) => b - a)
+    .map(([role, rss]) => `${role} ${rss} (${m.pssByName[role] ?? 0})`)
+    .join(', ');
+  const backends = Object.entries(m.backends)
+    .map(([role, n]) => `${role === 'postgres' ? 'the bench' : role.replace(/^ticketing_/, '')} ${n}`)
+    .join(', ');
+  const total = Object.values(m.backends).reduce((a, b) => a + b, 0);
+  return `${roles}; PostgreSQL backends ${total}: ${backends}`;
 }
 
 /** Samples memory while load runs; `peak` is the reading with the most RSS. */
@@ -86,6 +111,7 @@ export function footprintFigures(options: {
       text: '< 1,536 MB',
       met: underLoad.rssMb < 1536,
     }),
+    figure(GROUP, 'PSS under purchase load (shared pages counted once)', underLoad.pssMb, 'MB', { name: 'RSS under load', value: underLoad.rssMb }),
     figure(GROUP, 'npm start to ready, warm', warmStartMs / 1000, 's', { name: 'first start', value: coldStartMs / 1000 }, {
       text: '< 15 s',
       met: warmStartMs < 15_000,

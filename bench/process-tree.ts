@@ -52,6 +52,20 @@ export function findProcess(command: string): number | undefined {
 
 const TICK_MS = 10; // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ)
 
+/**
+ * The role a PostgreSQL backend serves (each service signs in as its own; the bench as the
+ * superuser), from the title it gives itself (`postgres: <role> <database> <client> <state>`);
+ * undefined for any other process.
+ */
+export function backendRoleOf(pid: number): string | undefined {
+  try {
+    const title = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+    return /^postgres: (\S+) \S+ (?:\d|\[local\])/.exec(title)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 /** What a process is to the system: a service (by its directory), the launcher, postgres... */
 export function roleOf(pid: number): string {
   try {

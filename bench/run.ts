@@ -15,7 +15,7 @@ import { BareServer, RawJetStream } from './baselines.js';
 import { config } from './config.js';
 import { TicketDatasets } from './datasets.js';
 import { eventLag, ReplicaWatch } from './event-lag.js';
-import { footprintFigures, idleMemory, MemorySampler } from './footprint.js';
+import { footprintFigures, idleMemory, memoryBreakdown, MemorySampler } from './footprint.js';
 import { stopAllLoad } from './load.js';
 import { memoryOf } from './process-tree.js';
 import { purchases } from './purchases.js';
@@ -140,6 +140,8 @@ async function main() {
       .join('; ')}`,
     `Purchases, CPU ms per purchase: ${breakdown(buying.details.cpuMsPerPurchase)}`,
     `Purchases, requests per purchase: ${buying.details.requestsPerPurchase.order} to order, ${buying.details.requestsPerPurchase.pay} to pay, ${buying.details.requestsPerPurchase.streams} order streams opened (complete is pushed)`,
+    `Memory at idle, RSS (PSS) MB: ${memoryBreakdown(idle)}`,
+    `Memory under purchase load, RSS (PSS) MB: ${memoryBreakdown(sampler.peak ?? idle)}`,
     `Scale, list query at ${config.largeTickets.toLocaleString('en-US')}: ${planSummary(sizes.details.planAtLarge)}`,
   ];
   const file = writeResults(resultsDir, {
