@@ -33,6 +33,8 @@ export async function startEmbeddedPostgres(options: {
   dir: string;
   port?: number;
   persistent: boolean;
+  /** Server settings (`-c name=value`) on top of the defaults: `npm start`'s for a laptop, say. */
+  settings?: Record<string, string>;
 }): Promise<EmbeddedDatabaseServer> {
   const port = options.port ?? (await freePort());
   await mkdir(options.dir, { recursive: true });
@@ -69,7 +71,7 @@ export async function startEmbeddedPostgres(options: {
     persistent: options.persistent,
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated user.
     createPostgresUser: user !== undefined,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'listen_addresses=127.0.0.1'],
+    postgresFlags: Object.entries({ max_connections: '300', ...options.settings, listen_addresses: '127.0.0.1' }).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     onLog: keep,
     onError: keep,
   });

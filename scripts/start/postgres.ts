@@ -13,6 +13,20 @@ export interface DatabasesHandle {
   stop(): Promise<void>;
 }
 
+/**
+ * The embedded server shares one machine with everything else. Each backend's RSS counts the
+ * shared buffers it has touched, so smaller buffers (the data of a development system fits
+ * them, the kernel's cache holds the rest) keep every connection's footprint down. JIT
+ * compilation loads LLVM into a backend for a big query, which a system of short queries
+ * never gains from. Synchronous I/O needs no I/O worker processes.
+ */
+export const LAPTOP_SETTINGS: Record<string, string> = {
+  max_connections: '100',
+  shared_buffers: '32MB',
+  jit: 'off',
+  io_method: 'sync',
+};
+
 export async function ensureDatabases(
   dataDir: string,
   services: readonly string[],
@@ -27,7 +41,7 @@ export async function ensureDatabases(
   }
   const dir = join(dataDir, 'postgres');
   log(`starting embedded PostgreSQL (data: ${dir})`);
-  const server = await withBaseEnvOnly(() => startEmbeddedPostgres({ dir, persistent: true }));
+  const server = await withBaseEnvOnly(() => startEmbeddedPostgres({ dir, persistent: true, settings: LAPTOP_SETTINGS }));
   try {
     // On our own server each service signs in as a role of its own, which owns its database
     // and may not connect to any other; the superuser's password stays in this process.
