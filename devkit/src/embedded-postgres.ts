@@ -29,6 +29,20 @@ const LEGACY_PASSWORD = 'postgres';
 /** Where a persistent cluster's generated superuser password is kept: beside its data (initdb wants that folder empty). */
 export const passwordFileOf = (dir: string) => `${dir}.password`;
 
+/**
+ * Settings for a server that shares one machine with everything else (`npm start`'s). Each
+ * backend's RSS counts the shared buffers it has touched, so smaller buffers (the data of a
+ * development system fits them, the kernel's cache holds the rest) keep every connection's
+ * footprint down. JIT compilation loads LLVM into a backend for a big query, which a system of
+ * short queries never gains from. Synchronous I/O needs no I/O worker processes.
+ */
+export const LAPTOP_SETTINGS: Record<string, string> = {
+  max_connections: '100',
+  shared_buffers: '32MB',
+  jit: 'off',
+  io_method: 'sync',
+};
+
 export async function startEmbeddedPostgres(options: {
   dir: string;
   port?: number;

