@@ -30,7 +30,7 @@ export function pickEnv(names: readonly string[], from: NodeJS.ProcessEnv = proc
  * launcher's memory for as long as the system runs.
  */
 export async function settingsOf<S extends ServiceName>(services: readonly S[]): Promise<Record<S, string[]>> {
-  const script = fileURLToPath(new URL('config-keys.ts', import.meta.url));
+  const script = fileURLToPath(new URL('../config-keys.ts', import.meta.url));
   const read = await run(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...services], { cwd: repoRoot, env: pickEnv([]) }).catch(
     (err: { stderr?: string; message: string }) => {
       throw new Error(`the services' settings could not be read from their configuration:\n${err.stderr || err.message}`);

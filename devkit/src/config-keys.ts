@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { repoRoot } from './services.js';
+import { repoRoot } from './system/services.js';
 
 interface Schema {
   shape?: Record<string, unknown>;
