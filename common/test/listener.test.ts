@@ -165,6 +165,30 @@ describe('listeners', () => {
     await eventually(async () => (await widgetCount(t.service.database)) === 1);
   });
 
+  it('when an event is handled, then its inbox entry travels with BEGIN and the commit costs no round trip of its own', async () => {
+    const t = await start();
+    const sent: string[] = [];
+    // Every statement the service's pool sends from here, as the server receives it.
+    t.service.database.pool.on('acquire', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      client.query = ((...args: unknown[]) => {
+        const text = args[0];
+        sent.push(typeof text === 'string' ? text : (text as { text: string }).text);
+        return query(...args);
+      }) as typeof client.query;
+    });
+    await t.listen([recordWidget([])], opts);
+    await publishTestEvent(t.bus, 'ticket.created', ticketCreated({ title: 'counted' }));
+    await eventually(async () => (await widgetCount(t.service.database)) === 1);
+
+    // BEGIN with the inbox entry, the handler's one insert, COMMIT: three round trips, not four.
+    const handled = sent.filter((text) => !/^select count/.test(text));
+    expect(handled).toHaveLength(3);
+    expect(handled[0]).toMatch(/^begin; insert into inbox .* on conflict do nothing returning event_id$/);
+    expect(handled[1]).toMatch(/^insert into "widgets"/);
+    expect(handled[2]).toBe('commit');
+  });
+
   it('when two replicas share the durable consumer, then each event is handled exactly once', async () => {
     const one = await start(undefined, 'shared');
     const two = await start({ database: one.database, bus: one.bus }, 'shared');

@@ -3,6 +3,7 @@ import { eq, isNull } from 'drizzle-orm';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { advisoryLocks } from '../src/db/advisory-locks.js';
+import { atCommit, literal } from '../src/db/database.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
 import { publishOutboxRow } from '../src/outbox/relay.js';
 import { eventually, readStream, type TestService } from '@ticketing/testkit';
@@ -52,6 +53,30 @@ describe('outbox', () => {
     expect(await t.service.database.db.select().from(outbox)).toEqual([]);
     await t.service.relay.flush();
     expect(await readStream(t.bus, 'ticket.created')).toEqual([]);
+  });
+
+  it('when the statements sent with COMMIT fail, then nothing of the transaction is kept', async () => {
+    const t = await start();
+    const id = randomUUID();
+    await expect(
+      t.service.transaction(async (tx) => {
+        await tx.insert(widgets).values({ id, name: 'a' });
+        await enqueueEvent(tx, 'ticket.created', { ...ticketCreated(), id });
+        // Fails only once the event's row is on its way, with the COMMIT.
+        atCommit(tx, `insert into widgets (id, name) values (${literal(id)}, 'twice')`);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await t.service.database.db.select().from(widgets)).toEqual([]);
+    expect(await t.service.database.db.select().from(outbox)).toEqual([]);
+    // The connection went back to the pool usable.
+    await t.service.transaction((tx) => tx.insert(widgets).values({ id, name: 'b' }));
+    expect(await t.service.database.db.select().from(widgets)).toHaveLength(1);
+  });
+
+  it('when an event is written outside a transaction of the service, then it is stored at once', async () => {
+    const t = await start();
+    await enqueueEvent(t.service.database.db, 'ticket.created', ticketCreated());
+    expect(await t.service.database.db.select().from(outbox)).toHaveLength(1);
   });
 
   it('when an event does not match its contract, then it is refused before it is stored', async () => {

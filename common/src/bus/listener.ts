@@ -2,7 +2,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { consumerName, deadLetterHeaders, eventSchemas, type EventPayload, type Subject } from '@ticketing/contracts';
 import type { Logger } from 'pino';
 import type { Tx } from '../db/database.js';
-import { recordInInbox } from '../outbox/inbox.js';
+import { inboxEntry } from '../outbox/inbox.js';
 import type { ServiceContext } from '../service/context.js';
 import { deadLetter } from './dead-letter.js';
 import { failureCause } from './failures.js';
@@ -109,11 +109,15 @@ export async function handleMessage(
   const key = { consumer, eventId };
   try {
     const first = await runWithTrace(msg.headers?.get('traceparent'), () =>
-      service.transaction(async (tx) => {
-        if (!(await recordInInbox(tx, { eventId, consumer, subject }))) return false;
-        await listener.handle(parsed.event, { tx, eventId, deliveryCount, log });
-        return true;
-      }),
+      // The inbox entry goes with BEGIN: a redelivery is known without a round trip of its own.
+      service.transaction(
+        async (tx, opened) => {
+          if (opened?.rowCount !== 1) return false;
+          await listener.handle(parsed.event, { tx, eventId, deliveryCount, log });
+          return true;
+        },
+        { opening: inboxEntry({ eventId, consumer, subject }) },
+      ),
     );
     msg.ack();
     service.retries.settled(key);

@@ -1,4 +1,4 @@
-import type { Executor } from '../db/database.js';
+import { literal, type Executor } from '../db/database.js';
 import { inbox } from '../db/messaging-tables.js';
 
 /**
@@ -15,4 +15,12 @@ export async function recordInInbox(
     .onConflictDoNothing()
     .returning({ eventId: inbox.eventId });
   return inserted.length === 1;
+}
+
+/**
+ * The same record as a statement to open the handler's transaction with (sent with its BEGIN,
+ * see Database.transaction): it returns one row if the event is new here, none for a redelivery.
+ */
+export function inboxEntry(entry: { eventId: string; consumer: string; subject: string }): string {
+  return `insert into inbox (event_id, consumer, subject) values (${literal(entry.eventId)}, ${literal(entry.consumer)}, ${literal(entry.subject)}) on conflict do nothing returning event_id`;
 }

@@ -1,13 +1,16 @@
-import { asc, count, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { count, isNull, lt } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { advisoryLocks } from '../db/advisory-locks.js';
-import type { Database } from '../db/database.js';
+import { atCommit, type Database } from '../db/database.js';
 import { outbox } from '../db/messaging-tables.js';
 import type { Metrics } from '../service/metrics.js';
 import { PeriodicWorker } from '../service/worker.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
+/** What publishing needs of a row, and its seq (a bigint, as the driver reads it: a string). */
+type Unsent = Pick<OutboxRow, 'id' | 'subject' | 'payload' | 'traceparent'> & { seq: string };
+type UnsentRow = { locked: boolean } & (Unsent | { [K in keyof Unsent]: null });
 
 const BATCH = 100;
 /** What a pass finds when another replica holds the relay lock. */
@@ -17,7 +20,7 @@ const KEEP_SENT_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
 /** Publishes one outbox row. The event id is the `Nats-Msg-Id`, so a re-publish is dropped. */
-export function publishOutboxRow(bus: Bus, row: OutboxRow) {
+export function publishOutboxRow(bus: Bus, row: Pick<OutboxRow, 'id' | 'subject' | 'payload' | 'traceparent'>) {
   return bus.publish(row.subject, JSON.stringify(row.payload), {
     id: row.id,
     headers: { traceparent: row.traceparent ?? undefined },
@@ -108,35 +111,37 @@ export class OutboxRelay {
   }
 
   private publishBatch(): Promise<{ sent: number; refused?: unknown } | typeof BUSY> {
-    return this.database.transaction(async (tx) => {
-      const { rows } = await tx.execute<{ locked: boolean }>(
-        sql`select pg_try_advisory_xact_lock(${advisoryLocks.outboxRelay}) as locked`,
-      );
-      if (!rows[0]?.locked) return BUSY; // another replica is relaying right now
-      const batch = await tx
-        .select()
-        .from(outbox)
-        .where(isNull(outbox.sentAt))
-        .orderBy(asc(outbox.seq))
-        .limit(BATCH);
-      // All of the batch is sent at once and the acks awaited together: one connection keeps
-      // the messages in order, and the batch costs one round trip instead of one per event.
-      const acks = await Promise.allSettled(batch.map((row) => publishOutboxRow(this.bus, row)));
-      // Marked sent: the rows before the first failure. Any after it that did reach the
-      // stream go again next pass and JetStream drops them as duplicates (same event id);
-      // consumers apply versions in order whatever order events arrive in.
-      const failed = acks.findIndex((ack) => ack.status === 'rejected');
-      const published = failed === -1 ? batch : batch.slice(0, failed);
-      for (const row of published) this.metrics.eventsPublished.inc({ subject: row.subject });
-      if (published.length > 0) {
-        const seqs = published.map((row) => row.seq);
-        await tx.update(outbox).set({ sentAt: new Date() }).where(inArray(outbox.seq, seqs));
-      }
-      if (failed === -1) return { sent: published.length };
-      const row = batch[failed]!;
-      const refused = (acks[failed] as PromiseRejectedResult).reason;
-      return { sent: published.length, refused: new Error(`publish of ${row.subject} ${row.id} failed`, { cause: refused }) };
-    });
+    // Two round trips a pass: the lock and the batch with BEGIN, the marking with COMMIT.
+    return this.database.transaction(
+      async (tx, opened) => {
+        const rows = (opened?.rows ?? []) as UnsentRow[];
+        if (!rows[0]?.locked) return BUSY; // another replica is relaying right now
+        const batch = rows.filter((row) => row.seq !== null).map(({ locked: _, ...row }) => row as Unsent);
+        // All of the batch is sent at once and the acks awaited together: one connection keeps
+        // the messages in order, and the batch costs one round trip instead of one per event.
+        const acks = await Promise.allSettled(batch.map((row) => publishOutboxRow(this.bus, row)));
+        // Marked sent: the rows before the first failure. Any after it that did reach the
+        // stream go again next pass and JetStream drops them as duplicates (same event id);
+        // consumers apply versions in order whatever order events arrive in.
+        const failed = acks.findIndex((ack) => ack.status === 'rejected');
+        const published = failed === -1 ? batch : batch.slice(0, failed);
+        for (const row of published) this.metrics.eventsPublished.inc({ subject: row.subject });
+        if (published.length > 0) {
+          // One UPDATE for the batch; seq is a bigint the database gave, safe to write in.
+          atCommit(tx, `update outbox set sent_at = now() where seq in (${published.map((row) => row.seq).join(', ')})`);
+        }
+        if (failed === -1) return { sent: published.length };
+        const row = batch[failed]!;
+        const refused = (acks[failed] as PromiseRejectedResult).reason;
+        return { sent: published.length, refused: new Error(`publish of ${row.subject} ${row.id} failed`, { cause: refused }) };
+      },
+      {
+        // The batch is read only by the replica that got the lock (no rows at all otherwise).
+        opening: `select l.locked, o.seq, o.id, o.subject, o.payload, o.traceparent
+          from (select pg_try_advisory_xact_lock(${advisoryLocks.outboxRelay}) as locked) l
+          left join lateral (select * from outbox where sent_at is null and l.locked order by seq limit ${BATCH}) o on true`,
+      },
+    );
   }
 
   private async measureBacklog() {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { Bus } from '../bus/bus.js';
 import { RetryBook } from '../bus/retries.js';
 import type { BaseConfig } from '../config/env.js';
-import { connectDatabase, type Database, type Tx } from '../db/database.js';
+import { connectDatabase, type Database, type TransactionOptions, type TransactionWork } from '../db/database.js';
 import { DatabaseNotifications } from '../db/notifications.js';
 import { OutboxRelay } from '../outbox/relay.js';
 import { revokedSessionsCheck } from '../session/revoked-sessions.js';
@@ -25,7 +25,7 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   relay: OutboxRelay;
   verifySession: SessionVerifier;
   /** One database transaction; events it wrote to the outbox are published right after commit (the relay hears the commit). */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: TransactionWork<T>, options?: TransactionOptions): Promise<T>;
   /** False once shutdown begins, so `/readyz` stops sending traffic here. */
   accepting: boolean;
   /** Extra `/readyz` checks a service adds (e.g. its job queue), by name. */
@@ -110,7 +110,7 @@ export async function createServiceContext<C extends BaseConfig>(
     },
     // The relay hears of a commit that wrote events by the outbox's notification: a transaction
     // that wrote none costs it no pass.
-    transaction: (fn) => database.transaction(fn),
+    transaction: (fn, transactionOptions) => database.transaction(fn, transactionOptions),
     close() {
       closing ??= (async () => {
         context.accepting = false;
