@@ -6,6 +6,7 @@ import { inboxEntry } from '../outbox/inbox.js';
 import type { ServiceContext } from '../service/context.js';
 import { deadLetter } from './dead-letter.js';
 import { failureCause } from './failures.js';
+import { KeyedLanes } from './lanes.js';
 import { runWithTrace } from './trace.js';
 
 export interface HandlerContext {
@@ -19,15 +20,36 @@ export interface HandlerContext {
 export interface Listener<S extends Subject = Subject> {
   subject: S;
   handle(event: EventPayload<S>, ctx: HandlerContext): Promise<void>;
+  /**
+   * The record an event changes here: events of one key are handled one at a time, in the order
+   * they arrive; those of different keys side by side. By default the record the event is about
+   * (`entityOf`).
+   */
+  key(event: EventPayload<S>): string;
 }
 
-/** Declares what a service does with one subject. */
+/** Declares what a service does with one subject (and, if not the default, which record each event changes). */
 export function defineListener<S extends Subject>(
   subject: S,
   handle: (event: EventPayload<S>, ctx: HandlerContext) => Promise<void>,
+  options: { key?: (event: EventPayload<S>) => string } = {},
 ): Listener<S> {
-  return { subject, handle };
+  return { subject, handle, key: options.key ?? entityOf[subject] };
 }
+
+/** The record each subject's event is about: the ticket, the order, the user. */
+export const entityOf: { [S in Subject]: (event: EventPayload<S>) => string } = {
+  'ticket.created': (e) => e.id,
+  'ticket.updated': (e) => e.id,
+  'order.created': (e) => e.id,
+  'payment.started': (e) => e.orderId,
+  'order.updated': (e) => e.id,
+  'order.cancelled': (e) => e.id,
+  'order.completed': (e) => e.id,
+  'expiration.complete': (e) => e.orderId,
+  'payment.created': (e) => e.orderId,
+  'session.revoked': (e) => e.userId,
+};
 
 export interface ListenerOptions {
   /** First redelivery delay; it doubles with each failure, up to `maxRetryDelayMs`. */
@@ -35,12 +57,15 @@ export interface ListenerOptions {
   maxRetryDelayMs: number;
   /** How long the server waits for an ack before redelivering (a crashed replica's events). */
   ackWaitMs: number;
+  /** Events each consumer handles at once (of different keys), each in a transaction of its own. */
+  concurrency: number;
 }
 
 export const defaultListenerOptions: ListenerOptions = {
   retryDelayMs: 500,
   maxRetryDelayMs: 30_000,
   ackWaitMs: 30_000,
+  concurrency: 8,
 };
 
 export interface RunningListeners {
@@ -48,9 +73,10 @@ export interface RunningListeners {
 }
 
 /**
- * Subscribes every listener through its durable consumer and handles events one at a time:
- * inbox entry and effects in one transaction, ack after commit, `nak` with a growing delay on
- * a failure that can pass (for as long as it lasts), dead letter for poison only.
+ * Subscribes every listener through its durable consumer and handles its events up to
+ * `concurrency` at a time, those of one key (one record) one after another in arrival order:
+ * inbox entry and effects in one transaction, ack after commit, `nak` with a growing delay on a
+ * failure that can pass (for as long as it lasts), dead letter for poison only.
  */
 export async function startListeners(
   service: ServiceContext,
@@ -69,10 +95,23 @@ export async function startListeners(
 async function consumeForever(service: ServiceContext, listener: Listener, opts: ListenerOptions) {
   const durable = consumerName(service.name, listener.subject);
   const consumer = await service.bus.ensureConsumer(durable, listener.subject, opts.ackWaitMs);
-  const messages = await consumer.consume({ max_messages: 20 });
+  const messages = await consumer.consume({ max_messages: Math.max(20, 2 * opts.concurrency) });
+  const lanes = new KeyedLanes(opts.concurrency);
   const done = (async () => {
-    for await (const msg of messages) {
-      await handleMessage(service, listener, durable, msg, opts);
+    try {
+      for await (const msg of messages) {
+        const parsed = parseEvent(listener.subject, msg);
+        // Poison has no trustworthy key: it takes a lane of its own, on its way to the dead letters.
+        const key = parsed.ok ? listener.key(parsed.event) : '';
+        await lanes.add(key, () =>
+          handleParsed(service, listener, durable, msg, parsed, opts).catch((err: unknown) =>
+            // Not acked: the server redelivers it after the ack wait.
+            service.logger.error({ err, durable }, 'event handling failed unexpectedly'),
+          ),
+        );
+      }
+    } finally {
+      await lanes.idle(); // stopping waits for the handlers under way, and their acks
     }
   })().catch((err) => service.logger.error({ err, durable }, 'consumer loop ended'));
   return {
@@ -83,13 +122,11 @@ async function consumeForever(service: ServiceContext, listener: Listener, opts:
   };
 }
 
-export async function handleMessage(
-  service: ServiceContext,
-  listener: Listener,
-  consumer: string,
-  msg: JsMsg,
-  opts: ListenerOptions,
-) {
+export function handleMessage(service: ServiceContext, listener: Listener, consumer: string, msg: JsMsg, opts: ListenerOptions) {
+  return handleParsed(service, listener, consumer, msg, parseEvent(listener.subject, msg), opts);
+}
+
+async function handleParsed(service: ServiceContext, listener: Listener, consumer: string, msg: JsMsg, parsed: Parsed, opts: ListenerOptions) {
   const { subject } = listener;
   // A replayed dead letter carries the original event's id, so the inbox knows it.
   const eventId =
@@ -97,7 +134,6 @@ export async function handleMessage(
   const deliveryCount = msg.info.deliveryCount;
   const log = service.logger.child({ consumer, subject, eventId, deliveryCount });
 
-  const parsed = parseEvent(subject, msg);
   if (!parsed.ok) {
     // A malformed event will never succeed: no point retrying it.
     const moved = await deadLetter(service, msg, { subject, consumer, eventId, reason: parsed.reason, log });
