@@ -53,6 +53,7 @@ export { answerRequests, ask, RequestUnanswered } from './bus/requests.js';
 // Database: the outbox and inbox tables every service's schema includes
 export { advisoryLocks, whileHolding } from './db/advisory-locks.js';
 export { type Database, type Db, type Executor, type Tx } from './db/database.js';
+export { PreparingClient } from './db/prepared-statements.js';
 export { DatabaseNotifications } from './db/notifications.js';
 export { inbox, outbox } from './db/messaging-tables.js';
 export { isUniqueViolation } from './db/errors.js';

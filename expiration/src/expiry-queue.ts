@@ -1,6 +1,6 @@
-import { type ServiceContext, type Tx, type Worker } from '@ticketing/common';
+import { PreparingClient, type ServiceContext, type Tx, type Worker } from '@ticketing/common';
 import { drizzle } from 'drizzle-orm/node-postgres';
-import { PgBoss, type Db, type JobWithMetadata, type QueueOptions } from 'pg-boss';
+import { PgBoss, type ConstructorOptions, type Db, type JobWithMetadata, type QueueOptions } from 'pg-boss';
 import { movePgBoss10Jobs, setAsidePgBoss10 } from './pg-boss-10-upgrade.js';
 
 /**
@@ -51,6 +51,30 @@ const queueOptions: QueueOptions = {
 /** PostgreSQL's "deadlock detected". */
 const DEADLOCK = '40P01';
 
+/** How the service's pg-boss connects and looks after its jobs. */
+export function pgBossOptions(service: ServiceContext): ConstructorOptions {
+  // pg-boss hands its database options to its pg.Pool as they are: its connections prepare their
+  // statements once, as the service's own do (common's PreparingClient). Its job insert and its
+  // supervision queries over the partitioned job table cost more to plan than to run.
+  const poolOptions = { Client: PreparingClient } as ConstructorOptions;
+  return {
+    ...poolOptions,
+    connectionString: service.config.DATABASE_URL,
+    schema: 'pgboss',
+    application_name: `${service.name}-pgboss`,
+    max: 5,
+    // No cron schedules here: skip pg-boss's clock-keeping queues.
+    schedule: false,
+    // Supervision (shared by replicas) passes every 5 s; its monitor step fails and retries jobs
+    // left active by a dead replica (the deletion of old jobs keeps its daily default). The
+    // first pass comes one interval after start: a long interval never comes for a replica
+    // that keeps being restarted, and a dead replica's jobs would wait for it.
+    supervise: true,
+    superviseIntervalSeconds: 5,
+    monitorIntervalSeconds: 5,
+  };
+}
+
 /** The service's one worker: `runService` starts it before the listeners that schedule its jobs. */
 export class ExpiryQueue implements Worker {
   readonly name = 'expiryQueue';
@@ -67,21 +91,7 @@ export class ExpiryQueue implements Worker {
     options: Partial<ExpiryQueueOptions> = {},
   ) {
     this.options = { ...defaultOptions, ...options };
-    this.boss = new PgBoss({
-      connectionString: service.config.DATABASE_URL,
-      schema: 'pgboss',
-      application_name: `${service.name}-pgboss`,
-      max: 5,
-      // No cron schedules here: skip pg-boss's clock-keeping queues.
-      schedule: false,
-      // Supervision (shared by replicas) passes every 5 s; its monitor step fails and retries jobs
-      // left active by a dead replica (the deletion of old jobs keeps its daily default). The
-      // first pass comes one interval after start: a long interval never comes for a replica
-      // that keeps being restarted, and a dead replica's jobs would wait for it.
-      supervise: true,
-      superviseIntervalSeconds: 5,
-      monitorIntervalSeconds: 5,
-    });
+    this.boss = new PgBoss(pgBossOptions(service));
     // Without a listener, an 'error' event (e.g. the database restarting) would crash the process.
     this.boss.on('error', (err) => service.logger.error({ err }, 'pg-boss error'));
     this.boss.on('warning', ({ message, data }) => service.logger.warn({ data }, message));

@@ -2,10 +2,11 @@ import { outbox } from '@ticketing/common';
 import { eventually, handleNextWithLostAck, publishTestEvent, scrapeMetrics } from '@ticketing/testkit';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expireOrder } from '../src/jobs/expire-order.js';
-import { EXPIRY_QUEUE } from '../src/expiry-queue.js';
+import { EXPIRY_QUEUE, pgBossOptions } from '../src/expiry-queue.js';
 import {
   completions,
   completionsReaching,
@@ -183,5 +184,29 @@ describe('expiration: probes', () => {
     const res = await t.http.get('/api/expiration');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ errors: [{ message: expect.stringMatching(/\S/) }] });
+  });
+});
+
+describe("expiration: pg-boss's connections", () => {
+  it('when jobs are scheduled again and again, then the job insert is prepared once on a connection of its pool, not parsed and planned each time', async () => {
+    const t = await start({ work: false });
+    const boss = new PgBoss(pgBossOptions(t.service));
+    await boss.start();
+    try {
+      for (let i = 0; i < 6; i++) await boss.send(EXPIRY_QUEUE, { orderId: randomUUID() }, { startAfter: inMs(60_000) });
+
+      // Every connection of its pool at once, each asked what it has prepared.
+      const { pool } = boss.getDb() as unknown as { pool: pg.Pool };
+      const connections = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
+      const inserts: string[] = [];
+      for (const connection of connections) {
+        const { rows } = await connection.query<{ statement: string }>(`select statement from pg_prepared_statements where statement ilike '%insert into pgboss.job%'`);
+        inserts.push(...rows.map((row) => row.statement));
+        connection.release();
+      }
+      expect(inserts.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await boss.stop({ graceful: false, close: true });
+    }
   });
 });

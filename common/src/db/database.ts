@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { waitFor } from '../service/wait-for.js';
 import { advisoryLocks } from './advisory-locks.js';
+import { PreparingClient } from './prepared-statements.js';
 
 export type Db = NodePgDatabase<Record<string, never>>;
 export type Tx = PgTransaction<
@@ -48,7 +49,7 @@ export async function connectDatabase(options: {
   /** How long start-up waits for PostgreSQL to accept connections (default 10 s). */
   startupWaitMs?: number;
 }): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10, Client: PreparingClient });
   // An idle client losing its connection must not crash the process.
   pool.on('error', (err) => options.logger.warn({ err }, 'idle database connection failed'));
   // pg-pool listens only on idle connections: one handed out and waiting between two queries
