@@ -25,3 +25,21 @@ describe('startService', () => {
     await expect(startService(t.service, { app: express(), listeners: [], workers: [] })).rejects.toThrow(/EADDRINUSE/);
   });
 });
+
+describe('a service that starts stopping', () => {
+  it('when shutdown begins, then what onStopping registered ends at once and once, readiness is off, and close comes after', async () => {
+    const service = await createTestService({ name: 'fixture', migrationsFolder });
+    const steps: string[] = [];
+    service.service.onStopping(() => steps.push('stream ended'));
+    service.service.onClose(async () => {
+      steps.push('closed');
+    });
+    expect(service.service.accepting).toBe(true);
+    service.service.stopAccepting();
+    expect(steps).toEqual(['stream ended']);
+    expect(service.service.accepting).toBe(false);
+    service.service.stopAccepting();
+    await service.close();
+    expect(steps).toEqual(['stream ended', 'closed']);
+  });
+});

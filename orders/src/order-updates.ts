@@ -74,7 +74,9 @@ export class OrderUpdates {
     private readonly service: OrdersService,
     private readonly maxStreams: number,
   ) {
-    service.onClose(async () => this.stop());
+    // The HTTP server, once told to close, waits for every open connection, and a stream does
+    // not end by itself: the streams end as soon as the service starts stopping.
+    service.onStopping(() => this.stop());
   }
 
   /**
@@ -123,17 +125,9 @@ export class OrderUpdates {
     const offReconnect = notifications.onReconnect(() => {
       for (const id of this.followers.keys()) this.refresh(id);
     });
-    // Node's HTTP server, once told to close, waits for every open connection; a stream does not
-    // end by itself. So on the signal that stops the service (startService's SIGTERM and SIGINT
-    // handlers), the streams end first. Only beside such a handler: alone, a listener would
-    // cancel the signal's default of ending the process.
-    const signals = (['SIGTERM', 'SIGINT'] as const).filter((signal) => process.listenerCount(signal) > 0);
-    const onSignal = () => this.stop();
-    for (const signal of signals) process.on(signal, onSignal);
     this.unsubscribe = () => {
       offChanged();
       offReconnect();
-      for (const signal of signals) process.off(signal, onSignal);
     };
   }
 

@@ -27,12 +27,19 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   /** One database transaction; events it wrote to the outbox are published right after commit (the relay hears the commit). */
   transaction<T>(fn: TransactionWork<T>, options?: TransactionOptions): Promise<T>;
   /** False once shutdown begins, so `/readyz` stops sending traffic here. */
-  accepting: boolean;
+  readonly accepting: boolean;
   /** Extra `/readyz` checks a service adds (e.g. its job queue), by name. */
   readinessChecks: Record<string, () => boolean | Promise<boolean>>;
+  /**
+   * Registers what must end as soon as shutdown begins, before the HTTP server closes: a
+   * response that never ends by itself (an event stream) would otherwise hold that close up.
+   */
+  onStopping(end: () => void): void;
+  /** Shutdown begins: readiness off, and what `onStopping` registered is ended. Once; later calls do nothing. */
+  stopAccepting(): void;
   /** Registers work to stop on close, before the relay's last pass and the pool ends. */
   onClose(stop: () => Promise<void>): void;
-  /** Stops everything, once; later calls wait for the first. */
+  /** Stops everything (after `stopAccepting`), once; later calls wait for the first. */
   close(): Promise<void>;
 }
 
@@ -90,7 +97,9 @@ export async function createServiceContext<C extends BaseConfig>(
   }
   const relay = new OutboxRelay(database, bus, logger, metrics, options.relayIntervalMs);
   kickRelay = () => relay.kick();
+  const enders: (() => void)[] = [];
   const closers: (() => Promise<void>)[] = [];
+  let accepting = true;
   let closing: Promise<void> | undefined;
   const context: ServiceContext<C> = {
     name,
@@ -103,8 +112,18 @@ export async function createServiceContext<C extends BaseConfig>(
     bus,
     relay,
     verifySession,
-    accepting: true,
+    get accepting() {
+      return accepting;
+    },
     readinessChecks: {},
+    onStopping: (end) => {
+      enders.push(end);
+    },
+    stopAccepting() {
+      if (!accepting) return;
+      accepting = false;
+      for (const end of enders) end();
+    },
     onClose: (stop) => {
       closers.push(stop);
     },
@@ -113,7 +132,7 @@ export async function createServiceContext<C extends BaseConfig>(
     transaction: (fn, transactionOptions) => database.transaction(fn, transactionOptions),
     close() {
       closing ??= (async () => {
-        context.accepting = false;
+        context.stopAccepting();
         for (const stop of closers.reverse()) await stop();
         await relay.stop();
         await bus.close();

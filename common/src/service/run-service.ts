@@ -79,7 +79,7 @@ export async function startService(
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    service.accepting = false;
+    service.stopAccepting();
     const force = setTimeout(() => {
       logger.error('shutdown took too long; exiting');
       process.exit(1);
