@@ -1,4 +1,5 @@
 import type { OrderStatus } from './order-status.ts';
+import type { TicketStatus } from './ticket-status.ts';
 
 /**
  * The HTTP API of docs/design.md §3, as JSON on the wire: what each route takes and answers.
@@ -20,8 +21,9 @@ export type Ticket = {
   price: number;
   userId: string;
   version: number;
-  /** The order holding this ticket, or null when it is for sale. */
+  /** The order holding this ticket (the one that bought it, once sold), or null when it is for sale. */
   orderId: string | null;
+  status: TicketStatus;
 };
 
 /** POST /api/orders takes an OrderInput; it and GET /api/orders(/:id) answer orders. */

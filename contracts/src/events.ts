@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { priceSchema } from './money.ts';
 import { OrderStatus } from './order-status.ts';
 import type { Subject } from './subjects.ts';
+import { TicketStatus } from './ticket-status.ts';
 
 /**
  * The events of docs/design.md §4: what each service announces about its own data. Publishers
@@ -17,7 +18,7 @@ const status = z.enum(OrderStatus);
 export const eventSchemas = {
   /** tickets, on create */
   'ticket.created': z.object({ id, version, title: z.string(), price, userId: id }),
-  /** tickets, on edit, reserve (`orderId` set) and release (`orderId` null) */
+  /** tickets, on edit, reserve (`orderId` set), release (`orderId` null) and sale (`status` sold) */
   'ticket.updated': z.object({
     id,
     version,
@@ -25,6 +26,9 @@ export const eventSchemas = {
     price,
     userId: id,
     orderId: id.nullable(),
+    // Tickets always sends it; optional so that one published before it existed (still in the
+    // stream, or from a replica not yet updated) is not poison to the replicas, which ignore it.
+    status: z.enum(TicketStatus).optional(),
   }),
   /** orders, on create */
   'order.created': z.object({

@@ -5,6 +5,7 @@
  *   subjects.ts      the ten events' names
  *   events.ts        each event's payload schema
  *   order-status.ts  the states of an order
+ *   ticket-status.ts the states of a ticket
  *   money.ts         the price rule that events and the API share
  *   bus.ts           how events travel: stream, consumer names, dead letters and replays, trace ids
  *   requests.ts      the requests one service answers for another (NATS request-reply)
@@ -16,6 +17,7 @@
 export { subjects, type Subject } from './subjects.ts';
 export { eventSchemas, type EventPayload } from './events.ts';
 export { OrderStatus } from './order-status.ts';
+export { TicketStatus } from './ticket-status.ts';
 export { priceSchema } from './money.ts';
 export {
   busDefaults,
