@@ -49,6 +49,7 @@ export {
 export { failureCause, PermanentFailure, RetryLater, type FailureCause } from './bus/failures.js';
 export { isNextVersion } from './bus/versioning.js';
 export { answerRequests, ask, RequestUnanswered } from './bus/requests.js';
+export { childTraceparent, currentTraceparent, runWithTrace } from './bus/trace.js';
 
 // Database: the outbox and inbox tables every service's schema includes
 export { advisoryLocks, whileHolding } from './db/advisory-locks.js';
@@ -65,6 +66,6 @@ export { createServiceContext, type ServiceContext } from './service/context.js'
 export { createServiceApp, type WithRawBody } from './service/create-app.js';
 export { createHttpServer } from './service/http-server.js';
 export { createMetricsApp } from './service/metrics-app.js';
-export { type Logger } from './service/logger.js';
+export { createLogger, type Logger } from './service/logger.js';
 export { runService } from './service/run-service.js';
 export { attachWorker, PeriodicWorker, type Worker } from './service/worker.js';

@@ -1,4 +1,4 @@
-import { PreparingClient, type ServiceContext, type Tx, type Worker } from '@ticketing/common';
+import { childTraceparent, PreparingClient, runWithTrace, type ServiceContext, type Tx, type Worker } from '@ticketing/common';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { PgBoss, type ConstructorOptions, type Db, type JobWithMetadata, type QueueOptions } from 'pg-boss';
 import { movePgBoss10Jobs, setAsidePgBoss10 } from './pg-boss-10-upgrade.js';
@@ -14,6 +14,12 @@ export const EXPIRY_QUEUE = 'order-expiry';
 /** What each job holds. */
 export interface ExpiryJob {
   orderId: string;
+  /**
+   * The trace of the order.created that scheduled it: the job runs in a child span of it, so the
+   * expiry is logged, and its expiration.complete published, in the order's trace. Jobs
+   * scheduled before it was kept have none and start a trace of their own.
+   */
+  traceparent?: string;
 }
 
 /**
@@ -142,11 +148,12 @@ export class ExpiryQueue implements Worker {
   /**
    * Schedules the order's expiry for `expiresAt` (a time already past runs at the next poll).
    * The job id is the order id, so scheduling an order twice (a redelivered or re-published
-   * order.created) is a no-op. Returns false when the order was already scheduled.
+   * order.created) is a no-op. Returns false when the order was already scheduled. The job
+   * continues `traceparent`'s trace when it runs.
    */
-  async schedule(orderId: string, expiresAt: Date): Promise<boolean> {
+  async schedule(orderId: string, expiresAt: Date, traceparent?: string): Promise<boolean> {
     if (this.state !== 'running') throw new Error(`expiry queue is ${this.state}; cannot schedule`);
-    const job: ExpiryJob = { orderId };
+    const job: ExpiryJob = traceparent ? { orderId, traceparent } : { orderId };
     // The same id again, however the first job ended, inserts nothing (ON CONFLICT DO NOTHING)
     // and gives null: pg-boss keeps a finished job for a week after it finished (the queue's
     // `deleteAfterSeconds`), longer than the stream keeps the event that scheduled it.
@@ -182,28 +189,34 @@ export class ExpiryQueue implements Worker {
       // pg-boss gave up on the batch (past expireInSeconds, or a stop out of time) and failed
       // its jobs: the rest run again later.
       if (job.signal.aborted) return;
-      const log = this.service.logger.child({ jobId: job.id, orderId: job.data.orderId });
-      try {
-        await this.jobTransaction(async (tx, bossDb) => {
-          await handler(tx, job.data.orderId);
-          // Passing the job (id and retryCount) completes only the attempt this worker holds. If
-          // pg-boss took it back meanwhile, nothing is completed and the handler's writes roll back.
-          const done = await this.boss.complete(EXPIRY_QUEUE, job, { workerId: this.workerId }, { db: bossDb });
-          // Typed as {}, the answer counts the jobs completed in `affected`.
-          if ((done as { affected?: number }).affected !== 1) {
-            throw new Error('the expiry job is no longer held by this worker');
-          }
-        });
-        log.info({ lateMs: Date.now() - new Date(job.startAfter).getTime() }, 'order expired');
-      } catch (err) {
-        const willRetry = job.retryCount < job.retryLimit;
-        if (willRetry) log.warn({ err, retryCount: job.retryCount }, 'order expiry failed; pg-boss will retry it');
-        else log.error({ err, retryCount: job.retryCount }, 'order expiry failed for good; job marked failed');
-        const message = err instanceof Error ? err.message : String(err);
-        await this.boss
-          .fail(EXPIRY_QUEUE, job, { message })
-          .catch((failErr: unknown) => log.error({ err: failErr }, 'could not mark the expiry job failed'));
-      }
+      // A span of the trace that scheduled it (a job with none, from older code, starts a new one).
+      await runWithTrace(childTraceparent(job.data.traceparent), () => this.runJob(job, handler));
+    }
+  }
+
+  /** One job, in its trace: the handler's events continue it and every line logged here carries its id. */
+  private async runJob(job: JobWithMetadata<ExpiryJob>, handler: ExpiryHandler) {
+    const log = this.service.logger.child({ jobId: job.id, orderId: job.data.orderId });
+    try {
+      await this.jobTransaction(async (tx, bossDb) => {
+        await handler(tx, job.data.orderId);
+        // Passing the job (id and retryCount) completes only the attempt this worker holds. If
+        // pg-boss took it back meanwhile, nothing is completed and the handler's writes roll back.
+        const done = await this.boss.complete(EXPIRY_QUEUE, job, { workerId: this.workerId }, { db: bossDb });
+        // Typed as {}, the answer counts the jobs completed in `affected`.
+        if ((done as { affected?: number }).affected !== 1) {
+          throw new Error('the expiry job is no longer held by this worker');
+        }
+      });
+      log.info({ lateMs: Date.now() - new Date(job.startAfter).getTime() }, 'order expired');
+    } catch (err) {
+      const willRetry = job.retryCount < job.retryLimit;
+      if (willRetry) log.warn({ err, retryCount: job.retryCount }, 'order expiry failed; pg-boss will retry it');
+      else log.error({ err, retryCount: job.retryCount }, 'order expiry failed for good; job marked failed');
+      const message = err instanceof Error ? err.message : String(err);
+      await this.boss
+        .fail(EXPIRY_QUEUE, job, { message })
+        .catch((failErr: unknown) => log.error({ err: failErr }, 'could not mark the expiry job failed'));
     }
   }
 

@@ -126,7 +126,12 @@ export function handleMessage(service: ServiceContext, listener: Listener, consu
   return handleParsed(service, listener, consumer, msg, parseEvent(listener.subject, msg), opts);
 }
 
-async function handleParsed(service: ServiceContext, listener: Listener, consumer: string, msg: JsMsg, parsed: Parsed, opts: ListenerOptions) {
+/** In the event's trace: its effects' events continue it, and every line logged about it (retries too) carries its id. */
+function handleParsed(service: ServiceContext, listener: Listener, consumer: string, msg: JsMsg, parsed: Parsed, opts: ListenerOptions) {
+  return runWithTrace(msg.headers?.get('traceparent'), () => handleInTrace(service, listener, consumer, msg, parsed, opts));
+}
+
+async function handleInTrace(service: ServiceContext, listener: Listener, consumer: string, msg: JsMsg, parsed: Parsed, opts: ListenerOptions) {
   const { subject } = listener;
   // A replayed dead letter carries the original event's id, so the inbox knows it.
   const eventId =
@@ -144,16 +149,14 @@ async function handleParsed(service: ServiceContext, listener: Listener, consume
 
   const key = { consumer, eventId };
   try {
-    const first = await runWithTrace(msg.headers?.get('traceparent'), () =>
-      // The inbox entry goes with BEGIN: a redelivery is known without a round trip of its own.
-      service.transaction(
-        async (tx, opened) => {
-          if (opened?.rowCount !== 1) return false;
-          await listener.handle(parsed.event, { tx, eventId, deliveryCount, log });
-          return true;
-        },
-        { opening: inboxEntry({ eventId, consumer, subject }) },
-      ),
+    // The inbox entry goes with BEGIN: a redelivery is known without a round trip of its own.
+    const first = await service.transaction(
+      async (tx, opened) => {
+        if (opened?.rowCount !== 1) return false;
+        await listener.handle(parsed.event, { tx, eventId, deliveryCount, log });
+        return true;
+      },
+      { opening: inboxEntry({ eventId, consumer, subject }) },
     );
     msg.ack();
     service.retries.settled(key);
