@@ -3,10 +3,11 @@ import supertest from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, publishTestEvent, type LogRecord, type TestService } from '@ticketing/testkit';
 import { defineListener } from '../src/bus/listener.js';
-import { runWithTrace } from '../src/bus/trace.js';
+import { currentTraceparent, runWithTrace } from '../src/bus/trace.js';
 import type { BaseConfig } from '../src/config/env.js';
 import { createServiceApp } from '../src/service/create-app.js';
 import { createLogger } from '../src/service/logger.js';
+import { PeriodicWorker } from '../src/service/worker.js';
 import { startFixtureService } from './fixtures/service.js';
 import { ticketCreated } from './fixtures/widgets.js';
 
@@ -88,5 +89,24 @@ describe('trace ids in the logs', () => {
     // Without one, the request starts a trace of its own.
     expect(requests[1]?.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(requests[1]?.traceId).not.toBe(traceId);
+  });
+
+  it('when a background worker is kicked from inside a trace, then its pass and its lines are in no trace', async () => {
+    const { logger, records } = serviceLogger();
+    let seen: string | undefined = 'not run';
+    const worker = new PeriodicWorker(
+      'fixtureWorker',
+      async () => {
+        seen = currentTraceparent();
+        throw new Error('the bus is away');
+      },
+      { intervalMs: 60_000, logger },
+    );
+    runWithTrace(traceparent, () => worker.kick());
+    await worker.idle();
+
+    expect(seen).toBeUndefined();
+    expect(withMessage(records, 'pass failed; will retry').map((r) => r.traceId)).toEqual([undefined]);
+    await worker.stop();
   });
 });

@@ -44,3 +44,11 @@ export function currentTraceparent(): string | undefined {
 export function currentTraceId(): string | undefined {
   return storage.getStore()?.traceId;
 }
+
+/**
+ * Runs `fn` outside any trace, and so does all it goes on to do: a background pass (the outbox
+ * relay's, say) kicked by a request belongs to no one request, nor do the lines it logs.
+ */
+export function outsideTrace<T>(fn: () => T): T {
+  return storage.exit(fn);
+}

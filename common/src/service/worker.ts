@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { outsideTrace } from '../bus/trace.js';
 import type { ServiceContext } from './context.js';
 
 /**
@@ -71,16 +72,19 @@ export class PeriodicWorker implements Worker {
       this.again = true;
       return;
     }
-    this.current = this.pass()
-      .then(() => this.succeeded())
-      .catch((err) => this.failed(err))
-      .finally(() => {
-        this.current = undefined;
-        if (this.again) {
-          this.again = false;
-          this.kick();
-        }
-      });
+    // Whoever kicked it, a pass is the worker's own: it runs, and logs, in no request's trace.
+    this.current = outsideTrace(() =>
+      this.pass()
+        .then(() => this.succeeded())
+        .catch((err) => this.failed(err))
+        .finally(() => {
+          this.current = undefined;
+          if (this.again) {
+            this.again = false;
+            this.kick();
+          }
+        }),
+    );
   }
 
   private succeeded() {
