@@ -5,7 +5,8 @@ import { basename, join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { descendants } from '@ticketing/devkit/system/process-tree';
-import { acceptsConnection, NATS_URL } from '@ticketing/testkit';
+import { acceptsConnection, eventually, NATS_URL } from '@ticketing/testkit';
+import { ApiUser, at } from '@ticketing/testkit/api-user';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Launcher, processesMentioning } from './launcher.js';
@@ -189,3 +190,61 @@ function systemProcesses(root: number): Record<string, Record<string, string>> {
   }
   return found;
 }
+
+/**
+ * `npm start` with NATS_URL: the server, and the stream on it, outlive the data folder. A new
+ * data folder is a new system, whose databases never had the earlier system's tickets and orders.
+ */
+describe('npm start with NATS_URL, whose stream holds an earlier system\'s events', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'ticketing-earlier-'));
+  chmodSync(folder, 0o755); // as root, PostgreSQL runs as its own user, who must reach its data
+  const earlierEnv = { ...env, NATS_STREAM: `E2E_EARLIER_${run}`, NATS_SUBJECT_PREFIX: `earlier${run}.` };
+  const subject = `${earlierEnv.NATS_SUBJECT_PREFIX}ticket.created`;
+  afterAll(async () => {
+    const nc = await connect({ servers: NATS_URL });
+    await (await jetstreamManager(nc)).streams.delete(earlierEnv.NATS_STREAM).catch(() => false);
+    await nc.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** The stream's last ticket.created, or undefined when it has none. */
+  async function lastTicketCreated(): Promise<{ id: string } | undefined> {
+    const nc = await connect({ servers: NATS_URL });
+    try {
+      const message = await (await jetstreamManager(nc)).streams.getMessage(earlierEnv.NATS_STREAM, { last_by_subj: subject }).catch(() => null);
+      return message ? (message.json() as { id: string }) : undefined;
+    } finally {
+      await nc.close();
+    }
+  }
+
+  it('when the data folder is new, then the system starts from an empty stream; when it is kept, a restart keeps the stream', async () => {
+    const nc = await connect({ servers: NATS_URL });
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: earlierEnv.NATS_STREAM, subjects: [`${earlierEnv.NATS_SUBJECT_PREFIX}>`] });
+    await jsm.jetstream().publish(subject, JSON.stringify({ id: 'a-ticket-of-an-earlier-system' }));
+    await nc.close();
+    expect(await lastTicketCreated()).toEqual({ id: 'a-ticket-of-an-earlier-system' });
+
+    const dataDir = join(folder, 'data');
+    const first = await Launcher.start({ dataDir, env: earlierEnv, name: `start-earlier-${run}` });
+    let ticketId: string;
+    try {
+      expect(readFileSync(first.logFile, 'utf8')).toContain(`stream ${earlierEnv.NATS_STREAM} on ${NATS_URL} held 1 events of an earlier system; it starts again empty`);
+      expect(await lastTicketCreated()).toBeUndefined();
+      const seller = await ApiUser.signUp(at(first.url));
+      ticketId = (await seller.expect(201, 'POST', '/api/tickets', { title: 'Kept', price: 10 })).id as string;
+      await eventually(async () => (await lastTicketCreated())?.id === ticketId, { what: 'the new ticket.created on the stream' });
+    } finally {
+      await first.interrupt();
+    }
+
+    const second = await Launcher.start({ dataDir, env: earlierEnv, name: `start-earlier-again-${run}` });
+    try {
+      expect(await lastTicketCreated()).toMatchObject({ id: ticketId });
+      expect(readFileSync(second.logFile, 'utf8')).not.toContain('it starts again empty\n'.repeat(2));
+    } finally {
+      await second.interrupt();
+    }
+  }, 300_000);
+});

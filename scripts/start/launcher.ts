@@ -14,7 +14,7 @@ import { repoRoot, SERVICES, type ServiceName } from '@ticketing/devkit/system/s
 import { ensureClientBuild } from './client-build.js';
 import { createFrontDoor } from './front-door.js';
 import { ensureDevelopmentKeys } from './keys.js';
-import { ensureNats, type NatsHandle } from './nats.js';
+import { dropEarlierStream, ensureNats, type NatsHandle } from './nats.js';
 import { ensureDatabases, type DatabasesHandle } from './postgres.js';
 
 const dataDir = process.env.TICKETING_DATA_DIR ?? join(repoRoot, '.data');
@@ -39,6 +39,8 @@ async function start(signal: AbortSignal) {
   signal.throwIfAborted();
   databases = await ensureDatabases(dataDir, SERVICES, log);
   signal.throwIfAborted();
+  // Our own NATS keeps its stream in dataDir, new with the databases; NATS_URL's does not.
+  if (databases.created && !nats.seeds) await dropEarlierStream(nats.url, log);
   const keys = ensureDevelopmentKeys(dataDir, log);
   const clientServer = ensureClientBuild(join(repoRoot, 'client'), log);
   signal.throwIfAborted();

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { busDefaults } from '@ticketing/contracts';
 import { freePort } from '@ticketing/devkit/free-port';
@@ -62,6 +63,30 @@ export async function ensureNats(dataDir: string, log: (line: string) => void): 
   const server = await NatsServer.start({ binary, port: ownPort, storeDir, logFile: join(dataDir, 'nats.log'), configFile, probeSeed: keys.admin.seed });
   const seeds = Object.fromEntries(Object.entries(keys).map(([id, key]) => [id, key.seed])) as Record<NatsIdentity, string>;
   return { url: server.url, seeds, stop: () => server.stop() };
+}
+
+/**
+ * On NATS_URL's server the stream outlives `.data/`: a new system (its databases just made) would
+ * find an earlier one's events there, shown in the explorer and still pending for the durable
+ * consumers, about tickets and orders its databases never had. It starts from an empty stream
+ * instead (the services create it again). The stream is this system's (`NATS_STREAM`), never
+ * another on the server.
+ */
+export async function dropEarlierStream(url: string, log: (line: string) => void): Promise<void> {
+  const stream = process.env.NATS_STREAM || busDefaults.stream;
+  const nc = await connect({ servers: url, reconnect: false, timeout: 5000 }).catch((err: unknown) => {
+    log(`could not ask ${url} about stream ${stream} (${err instanceof Error ? err.message : String(err)}): an earlier system's events may still be in it`);
+  });
+  if (!nc) return;
+  try {
+    const jsm = await jetstreamManager(nc);
+    const info = await jsm.streams.info(stream).catch(() => undefined);
+    if (!info) return;
+    await jsm.streams.delete(stream);
+    log(`new databases: stream ${stream} on ${url} held ${info.state.messages} events of an earlier system; it starts again empty`);
+  } finally {
+    await nc.close();
+  }
 }
 
 /** The version a NATS server announces, or undefined when it does not answer as one. */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { LAPTOP_SETTINGS, ownDatabase, startEmbeddedPostgres } from '@ticketing/devkit';
 import { BASE_ENV } from '@ticketing/devkit/system/process-env';
@@ -10,6 +11,8 @@ import pg from 'pg';
  */
 export interface DatabasesHandle {
   urlFor(service: string): string;
+  /** True when this start made the databases: a new system, with none of an earlier one's data. */
+  created: boolean;
   stop(): Promise<void>;
 }
 
@@ -21,11 +24,12 @@ export async function ensureDatabases(
   const given = process.env.DATABASE_URL;
   if (given) {
     log('using the PostgreSQL server in DATABASE_URL');
-    await createMissing(given, services);
+    const made = await createMissing(given, services);
     const urlFor = (service: string) => Object.assign(new URL(given), { pathname: `/ticketing_${service}` }).toString();
-    return { urlFor, stop: async () => {} };
+    return { urlFor, created: made === services.length, stop: async () => {} };
   }
   const dir = join(dataDir, 'postgres');
+  const created = !existsSync(join(dir, 'PG_VERSION'));
   log(`starting embedded PostgreSQL (data: ${dir})`);
   const server = await withBaseEnvOnly(() => startEmbeddedPostgres({ dir, persistent: true, settings: LAPTOP_SETTINGS }));
   try {
@@ -33,23 +37,28 @@ export async function ensureDatabases(
     // and may not connect to any other; the superuser's password stays in this process.
     const urls = new Map<string, string>();
     for (const service of services) urls.set(service, await ownDatabase(server.adminUrl, `ticketing_${service}`));
-    return { urlFor: (service) => urls.get(service)!, stop: server.stop };
+    return { urlFor: (service) => urls.get(service)!, created, stop: server.stop };
   } catch (err) {
     await server.stop();
     throw err;
   }
 }
 
-/** On a server of DATABASE_URL's, the databases are made as that URL's user, who then owns them. */
-async function createMissing(serverUrl: string, services: readonly string[]): Promise<void> {
+/** On a server of DATABASE_URL's, the databases are made as that URL's user, who then owns them. Returns how many were made. */
+async function createMissing(serverUrl: string, services: readonly string[]): Promise<number> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
+  let made = 0;
   try {
     for (const service of services) {
       const name = `ticketing_${service}`;
       const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name]);
-      if (!rowCount) await admin.query(`create database ${name}`);
+      if (!rowCount) {
+        await admin.query(`create database ${name}`);
+        made++;
+      }
     }
+    return made;
   } finally {
     await admin.end();
   }
