@@ -12,7 +12,7 @@ export const busAccess = {
   auth: { publishes: ['session.revoked'], consumes: [], asks: [], answers: [] },
   tickets: {
     publishes: ['ticket.created', 'ticket.updated'],
-    consumes: ['order.created', 'order.cancelled', 'session.revoked'],
+    consumes: ['order.created', 'order.cancelled', 'order.completed', 'session.revoked'],
     asks: [],
     answers: [],
   },

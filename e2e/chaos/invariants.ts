@@ -21,6 +21,7 @@ export const CONSUMERS: [ServiceName, string][] = [
   ['orders', 'payment.created'],
   ['tickets', 'order.created'],
   ['tickets', 'order.cancelled'],
+  ['tickets', 'order.completed'],
   ['payments', 'order.created'],
   ['payments', 'order.updated'],
   ['payments', 'order.cancelled'],

@@ -1,8 +1,8 @@
 // Every write the tickets service makes to its own database (its tickets, and the orders it knows
-// are cancelled), each together with the event it publishes, in the caller's transaction.
+// are cancelled or complete), each together with the event it publishes, in the caller's transaction.
 import { enqueueEvent, toCents, type Tx } from '@ticketing/common';
 import { eq } from 'drizzle-orm';
-import { cancelledOrders, tickets, type Ticket } from './db/schema.js';
+import { cancelledOrders, completedOrders, tickets, type Ticket } from './db/schema.js';
 import { ticketView } from './ticket-view.js';
 
 /** A new ticket for sale, and its ticket.created for the other services' replicas. */
@@ -38,8 +38,17 @@ export function setReservation(tx: Tx, ticket: Ticket, orderId: string | null) {
   return changeTicket(tx, ticket, { orderId });
 }
 
+/** Sells a locked ticket to the order that completed, reserving it first if it was not yet. */
+export function sellTicket(tx: Tx, ticket: Ticket, orderId: string) {
+  return changeTicket(tx, ticket, { orderId, soldAt: new Date() });
+}
+
 /** Every change to a ticket: version + 1 and a ticket.updated for replicas. */
-async function changeTicket(tx: Tx, ticket: Ticket, change: Partial<Pick<Ticket, 'title' | 'priceCents' | 'orderId'>>) {
+async function changeTicket(
+  tx: Tx,
+  ticket: Ticket,
+  change: Partial<Pick<Ticket, 'title' | 'priceCents' | 'orderId' | 'soldAt'>>,
+) {
   const [updated] = await tx
     .update(tickets)
     .set({ ...change, version: ticket.version + 1 })
@@ -53,4 +62,9 @@ async function changeTicket(tx: Tx, ticket: Ticket, change: Partial<Pick<Ticket,
 /** Remembers that an order is over, for an order.created that arrives after it. */
 export async function recordCancelledOrder(tx: Tx, orderId: string) {
   await tx.insert(cancelledOrders).values({ orderId }).onConflictDoNothing();
+}
+
+/** Remembers that an order completed, for an order.created that arrives after it. */
+export async function recordCompletedOrder(tx: Tx, orderId: string) {
+  await tx.insert(completedOrders).values({ orderId }).onConflictDoNothing();
 }

@@ -1,9 +1,9 @@
 import { toDollars } from '@ticketing/common';
-import type * as api from '@ticketing/contracts';
+import { TicketStatus, type Ticket as ApiTicket } from '@ticketing/contracts';
 import type { Ticket } from './db/schema.js';
 
-/** A ticket as the API and the events show it: price in dollars. */
-export function ticketView(t: Ticket): api.Ticket {
+/** A ticket as the API and the events show it: price in dollars, and where it stands. */
+export function ticketView(t: Ticket): ApiTicket {
   return {
     id: t.id,
     title: t.title,
@@ -11,5 +11,6 @@ export function ticketView(t: Ticket): api.Ticket {
     userId: t.userId,
     version: t.version,
     orderId: t.orderId,
+    status: t.soldAt ? TicketStatus.Sold : t.orderId ? TicketStatus.Reserved : TicketStatus.Available,
   };
 }

@@ -29,6 +29,7 @@ describe('POST /api/tickets', () => {
       userId: seller.id,
       version: 0,
       orderId: null,
+      status: 'available',
     });
     const events = await eventually(async () => {
       const e = await readStream(t.bus, 'ticket.created');
@@ -129,6 +130,7 @@ describe('POST /api/tickets', () => {
         userId: seller.id,
         version: 0,
         orderId: null,
+        status: 'available',
       });
       expect(res.body.id).not.toBe(chosenId);
       const listed = await t.http.get('/api/tickets?limit=200');

@@ -52,6 +52,22 @@ export async function reserve(t: Tickets, ticket: TicketBody, buyer?: User): Pro
   return orderId;
 }
 
+/**
+ * Completes the order holding `ticket` the way the orders service does once it is paid: an
+ * order.completed event. The tickets listeners must be running. Returns once the ticket shows
+ * it sold.
+ */
+export async function complete(t: Tickets, ticket: { id: string }, orderId: string): Promise<TicketBody> {
+  await publishTestEvent(t.bus, 'order.completed', { id: orderId, version: 1, ticket: { id: ticket.id } });
+  return eventually(
+    async () => {
+      const shown = await getTicket(t, ticket.id);
+      return shown.status === 'sold' && shown;
+    },
+    { what: `ticket ${ticket.id} sold` },
+  );
+}
+
 /** The target of a `Link: <...>; rel="next"` header, or undefined when there is none. */
 export function nextLink(res: Response): string | undefined {
   const link = res.headers.link as string | undefined;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
-import { createTicket, expectErrors, getTicket, nextLink, reserve, type TicketBody, type User } from './helpers.js';
+import { complete, createTicket, expectErrors, getTicket, nextLink, reserve, type TicketBody, type User } from './helpers.js';
 import { aUser, startTickets } from './setup.js';
 
 // Listing depends on every ticket in the database, so each test gets a fresh service.
@@ -71,7 +71,20 @@ describe('GET /api/tickets', () => {
 
     expect(res.status).toBe(200);
     expect(res.body).toEqual([c, a]);
-    expect(await getTicket(t, b!.id)).toEqual({ ...b, orderId, version: 1 });
+    expect(await getTicket(t, b!.id)).toEqual({ ...b, orderId, version: 1, status: 'reserved' });
+  });
+
+  it('when a ticket is sold, then it is not listed but still shown by id, sold', async () => {
+    await t.listen(listeners);
+    const [c, b, a] = await createTickets(3);
+
+    const orderId = await reserve(t, b!);
+    await complete(t, b!, orderId);
+    const res = await t.http.get('/api/tickets');
+
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual([c, a]);
+    expect(await getTicket(t, b!.id)).toEqual({ ...b, orderId, version: 2, status: 'sold' });
   });
 
   it('when a ticket is edited, then the list shows its new state in its original place', async () => {

@@ -3,6 +3,7 @@ import { deadLetterSubject } from '@ticketing/contracts';
 import { eventually, handleNextWithLostAck, publishTestEvent, readStream } from '@ticketing/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
+import { orderCompletedListener } from '../src/events/order-completed-listener.js';
 import { orderCreatedListener } from '../src/events/order-created-listener.js';
 import { aUser, startTickets } from './setup.js';
 
@@ -34,9 +35,21 @@ const orderCreated = (ticket: { id: string; price: number }, id = randomUUID()) 
   ticket: { id: ticket.id, price: ticket.price },
 });
 const orderCancelled = (ticketId: string, orderId: string) => ({ id: orderId, version: 1, ticket: { id: ticketId } });
+const orderCompleted = (ticketId: string, orderId: string) => ({ id: orderId, version: 1, ticket: { id: ticketId } });
 
 const getTicket = async (t: Tickets, id: string) => (await t.http.get(`/api/tickets/${id}`)).body;
 const updates = async (t: Tickets) => (await readStream(t.bus, 'ticket.updated')).map((e) => e.payload);
+const handled = async (t: Tickets, subject: string) =>
+  (await t.service.metrics.eventsHandled.get()).values.some((v) => v.labels.subject === subject);
+
+/** A ticket for sale, reserved by an order.created (the listeners must be running); returns both. */
+async function reservedTicket(t: Tickets) {
+  const ticket = await sellTicket(t);
+  const order = orderCreated(ticket);
+  await publishTestEvent(t.bus, 'order.created', order);
+  await eventually(async () => (await getTicket(t, ticket.id)).orderId === order.id);
+  return { ticket, order };
+}
 
 describe('tickets listeners', () => {
   it('when order.created arrives, then the ticket is reserved with the next version and ticket.updated says so', async () => {
@@ -52,7 +65,7 @@ describe('tickets listeners', () => {
       const u = await updates(t);
       return u.length === 1 && u;
     });
-    expect(published).toEqual([{ ...ticket, title: 'Gig', version: 1, orderId: order.id }]);
+    expect(published).toEqual([{ ...ticket, title: 'Gig', version: 1, orderId: order.id, status: 'reserved' }]);
     const list = await t.http.get('/api/tickets');
     expect(list.body.map((x: { id: string }) => x.id)).not.toContain(ticket.id);
   });
@@ -148,6 +161,90 @@ describe('tickets listeners', () => {
     await publishTestEvent(t.bus, 'order.cancelled', orderCancelled(ticket.id, first.id));
     await eventually(async () => (await getTicket(t, ticket.id)).orderId === second.id);
     expect((await getTicket(t, ticket.id)).version).toBe(3);
+  });
+
+  it('when order.completed arrives for the holding order, then the ticket is sold with the next version and ticket.updated says so', async () => {
+    const t = await start();
+    await t.listen(listeners);
+    const { ticket, order } = await reservedTicket(t);
+    await publishTestEvent(t.bus, 'order.completed', orderCompleted(ticket.id, order.id));
+
+    await eventually(async () => (await getTicket(t, ticket.id)).status === 'sold');
+    expect(await getTicket(t, ticket.id)).toEqual({ ...ticket, title: 'Gig', version: 2, orderId: order.id, status: 'sold' });
+    const published = await eventually(async () => {
+      const u = await updates(t);
+      return u.length === 2 && u;
+    });
+    expect(published[1]).toEqual({ ...ticket, title: 'Gig', version: 2, orderId: order.id, status: 'sold' });
+    const list = await t.http.get('/api/tickets');
+    expect(list.body.map((x: { id: string }) => x.id)).not.toContain(ticket.id);
+  });
+
+  it('when order.completed arrives for an order that does not hold the ticket, then nothing changes', async () => {
+    const t = await start();
+    await t.listen(listeners);
+    const { ticket, order } = await reservedTicket(t);
+    await publishTestEvent(t.bus, 'order.completed', orderCompleted(ticket.id, randomUUID()));
+
+    await eventually(() => handled(t, 'order.completed'));
+    expect(await getTicket(t, ticket.id)).toMatchObject({ version: 1, orderId: order.id, status: 'reserved' });
+    expect(await updates(t)).toHaveLength(1);
+  });
+
+  it('when order.completed is redelivered after it was applied, then it has no second effect', async () => {
+    const t = await start();
+    await t.listen([orderCreatedListener]);
+    const { ticket, order } = await reservedTicket(t);
+    await publishTestEvent(t.bus, 'order.completed', orderCompleted(ticket.id, order.id));
+    await handleNextWithLostAck(t.service, orderCompletedListener);
+    expect(await getTicket(t, ticket.id)).toMatchObject({ version: 2, status: 'sold' });
+
+    await t.listen([orderCompletedListener]);
+    await eventually(async () =>
+      (await t.service.metrics.eventsHandled.get()).values.some((v) => v.labels.subject === 'order.completed' && v.labels.result === 'duplicate'),
+    );
+    expect(await getTicket(t, ticket.id)).toMatchObject({ version: 2, status: 'sold' });
+    await eventually(async () => (await updates(t)).length === 2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await updates(t)).toHaveLength(2);
+  });
+
+  it('when an order completes before its order.created is handled, then the late order.created sells the ticket at once', async () => {
+    const t = await start();
+    const ticket = await sellTicket(t);
+    const order = orderCreated(ticket);
+    await publishTestEvent(t.bus, 'order.completed', orderCompleted(ticket.id, order.id));
+    await publishTestEvent(t.bus, 'order.created', order);
+    // Only the completion listener runs at first, so the completion is handled first.
+    const completedOnly = await t.listen([orderCompletedListener]);
+    await eventually(() => handled(t, 'order.completed'));
+    await completedOnly.stop();
+    expect(await getTicket(t, ticket.id)).toMatchObject({ version: 0, orderId: null, status: 'available' });
+
+    await t.listen([orderCreatedListener]);
+    await eventually(() => handled(t, 'order.created'));
+    expect(await getTicket(t, ticket.id)).toMatchObject({ version: 1, orderId: order.id, status: 'sold' });
+    expect((await updates(t)).map((u) => (u as { status: string }).status)).toEqual(['sold']);
+  });
+
+  it('when order.cancelled arrives for a sold ticket, for its order or another, then the ticket stays sold', async () => {
+    const t = await start();
+    await t.listen(listeners);
+    const { ticket, order } = await reservedTicket(t);
+    await publishTestEvent(t.bus, 'order.completed', orderCompleted(ticket.id, order.id));
+    await eventually(async () => (await getTicket(t, ticket.id)).status === 'sold');
+
+    await publishTestEvent(t.bus, 'order.cancelled', orderCancelled(ticket.id, randomUUID()));
+    await publishTestEvent(t.bus, 'order.cancelled', orderCancelled(ticket.id, order.id));
+    await eventually(async () =>
+      (await t.service.metrics.eventsHandled.get()).values
+        .filter((v) => v.labels.subject === 'order.cancelled')
+        .reduce((sum, v) => sum + v.value, 0) === 2,
+    );
+    expect(await getTicket(t, ticket.id)).toMatchObject({ version: 2, orderId: order.id, status: 'sold' });
+    expect(await updates(t)).toHaveLength(2);
+    const list = await t.http.get('/api/tickets');
+    expect(list.body.map((x: { id: string }) => x.id)).not.toContain(ticket.id);
   });
 
   it('when order.created names an unknown ticket, then it ends in the dead letter subject and later events still flow', async () => {

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
 import { PageCache } from '../src/page-cache.js';
-import { createTicket, type Tickets, type TicketBody } from './helpers.js';
+import { createTicket, reserve, type Tickets, type TicketBody } from './helpers.js';
 import { aUser, startTickets } from './setup.js';
 
 const started: Tickets[] = [];
@@ -149,8 +149,25 @@ describe('ticket pages and their ETags', () => {
     await expect.poll(async () => (await get(t, '/api/tickets', list.headers.etag)).body).toEqual([]);
     const shownAfter = await get(t, `/api/tickets/${ticket.id}`, shown.headers.etag);
     expect(shownAfter.status).toBe(200);
-    expect(shownAfter.body).toEqual({ ...ticket, orderId, version: 1 });
+    expect(shownAfter.body).toEqual({ ...ticket, orderId, version: 1, status: 'reserved' });
     expect((await get(t, '/api/tickets')).headers.etag).not.toBe(list.headers.etag);
+  });
+
+  it('when order.completed sells a ticket, then its kept page shows it sold, with a new ETag', async () => {
+    const t = await start();
+    await t.listen(listeners);
+    const ticket = await createTicket(t, await aUser(), { title: 'Sold out', price: 10 });
+    const orderId = await reserve(t, ticket);
+    const shown = await get(t, `/api/tickets/${ticket.id}`);
+    expect(shown.body.status).toBe('reserved');
+    expect((await get(t, `/api/tickets/${ticket.id}`, shown.headers.etag)).status).toBe(304); // kept
+
+    await publishTestEvent(t.bus, 'order.completed', { id: orderId, version: 1, ticket: { id: ticket.id } });
+
+    await expect.poll(async () => (await get(t, `/api/tickets/${ticket.id}`, shown.headers.etag)).body.status).toBe('sold');
+    const shownAfter = await get(t, `/api/tickets/${ticket.id}`);
+    expect(shownAfter.body).toEqual({ ...ticket, orderId, version: 2, status: 'sold' });
+    expect(shownAfter.headers.etag).not.toBe(shown.headers.etag);
   });
 
   it('when a write goes through one replica, then the other replica, which kept the pages, serves the change', async () => {

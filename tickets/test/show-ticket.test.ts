@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
-import { createTicket, expectErrors, reserve } from './helpers.js';
+import { complete, createTicket, expectErrors, getTicket, reserve } from './helpers.js';
 import { aUser, startTickets } from './setup.js';
 
 let t: Awaited<ReturnType<typeof startTickets>>;
@@ -26,6 +26,7 @@ describe('GET /api/tickets/:id', () => {
       userId: seller.id,
       version: 0,
       orderId: null,
+      status: 'available',
     });
   });
 
@@ -58,7 +59,19 @@ describe('GET /api/tickets/:id', () => {
     const res = await t.http.get(`/api/tickets/${created.id}`);
 
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ ...created, orderId, version: 1 });
+    expect(res.body).toEqual({ ...created, orderId, version: 1, status: 'reserved' });
+  });
+
+  it('when the ticket is for sale, reserved, then sold, then its status says so each time and a sold ticket keeps its order', async () => {
+    const created = await createTicket(t, await aUser(), { title: 'Three states', price: 30 });
+    expect(created.status).toBe('available');
+    expect((await getTicket(t, created.id)).status).toBe('available');
+
+    const orderId = await reserve(t, created);
+    expect(await getTicket(t, created.id)).toEqual({ ...created, orderId, version: 1, status: 'reserved' });
+
+    await complete(t, created, orderId);
+    expect(await getTicket(t, created.id)).toEqual({ ...created, orderId, version: 2, status: 'sold' });
   });
 
   it('when the UUID is written in upper case, then 200 with the same ticket', async () => {

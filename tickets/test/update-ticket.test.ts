@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeners } from '../src/events/listeners.js';
-import { createTicket, expectErrors, getTicket, publishedEvents, reserve, type TicketBody } from './helpers.js';
+import { complete, createTicket, expectErrors, getTicket, publishedEvents, reserve, type TicketBody } from './helpers.js';
 import { aUser, startTickets } from './setup.js';
 
 let t: Awaited<ReturnType<typeof startTickets>>;
@@ -38,7 +38,7 @@ describe('PUT /api/tickets/:id', () => {
       .send({ title: 'After', price: 20.25 });
 
     expect(res.status).toBe(200);
-    const expected = { id: created.id, title: 'After', price: 20.25, userId: owner.id, version: 1, orderId: null };
+    const expected = { id: created.id, title: 'After', price: 20.25, userId: owner.id, version: 1, orderId: null, status: 'available' };
     expect(res.body).toEqual(expected);
     expect(await getTicket(t, created.id)).toEqual(expected);
     expect(await updatesOf(created.id)).toEqual([expected]);
@@ -293,9 +293,25 @@ describe('PUT /api/tickets/:id', () => {
       const res = await t.http.put(`/api/tickets/${created.id}`).set('Cookie', owner.cookie).send({ title: 'Changed', price: 1 });
 
       expectErrors(res, 400, [undefined]);
-      expect(before.ticket).toEqual({ ...created, orderId, version: 1 });
+      expect(before.ticket).toEqual({ ...created, orderId, version: 1, status: 'reserved' });
       expect(before.listed).toEqual([]);
-      expect(before.updates).toEqual([{ ...created, orderId, version: 1 }]);
+      expect(before.updates).toEqual([{ ...created, orderId, version: 1, status: 'reserved' }]);
+      expect(await stateOf(created)).toEqual(before);
+    });
+
+    it('when the ticket is sold, then 400 saying so and the ticket keeps its title, price, version and order', async () => {
+      const owner = await aUser();
+      const created = await createTicket(t, owner, { title: 'Gone', price: 40 });
+      const orderId = await reserve(t, created);
+      await complete(t, created, orderId);
+      const before = await stateOf(created);
+
+      const res = await t.http.put(`/api/tickets/${created.id}`).set('Cookie', owner.cookie).send({ title: 'Changed', price: 1 });
+
+      expectErrors(res, 400, [undefined]);
+      expect(res.body.errors[0].message).toBe('Cannot edit a sold ticket');
+      expect(before.ticket).toEqual({ ...created, orderId, version: 2, status: 'sold' });
+      expect(before.listed).toEqual([]);
       expect(await stateOf(created)).toEqual(before);
     });
   });

@@ -18,8 +18,10 @@ export const tickets = pgTable(
     userId: uuid('user_id').notNull(),
     /** Bumped by every change; each change publishes ticket.updated with it. */
     version: integer('version').notNull().default(0),
-    /** The order holding the ticket; null while it is for sale. */
+    /** The order holding the ticket; null while it is for sale. Kept once sold. */
     orderId: uuid('order_id'),
+    /** When the holding order completed: the ticket is sold, for good. */
+    soldAt: timestamp('sold_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -36,6 +38,15 @@ export const tickets = pgTable(
 export const cancelledOrders = pgTable('cancelled_orders', {
   orderId: uuid('order_id').primaryKey(),
   cancelledAt: timestamp('cancelled_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Orders known to be complete, for the same reason: an order.completed handled before its
+ * order.created lets the late order.created sell the ticket at once instead of only reserving it.
+ */
+export const completedOrders = pgTable('completed_orders', {
+  orderId: uuid('order_id').primaryKey(),
+  completedAt: timestamp('completed_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
 export type Ticket = typeof tickets.$inferSelect;

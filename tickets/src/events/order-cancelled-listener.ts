@@ -8,8 +8,9 @@ export const orderCancelledListener = defineListener(
     await recordCancelledOrder(tx, order.id);
     const ticket = await lockTicket(tx, order.ticket.id);
     if (!ticket) throw new PermanentFailure(`ticket ${order.ticket.id} not found`);
-    // Only the holding order may free it; a stale cancel of an older order changes nothing.
-    if (ticket.orderId !== order.id) return;
+    // Only the holding order may free it; a stale cancel of an older order changes nothing,
+    // and a sold ticket is never freed (a complete order is never cancelled).
+    if (ticket.orderId !== order.id || ticket.soldAt) return;
     await setReservation(tx, ticket, null);
   },
   // The record it changes here is the ticket: two orders' events for one ticket take turns.

@@ -1,7 +1,7 @@
 import { defineListener, PermanentFailure, RetryLater } from '@ticketing/common';
 import { eq } from 'drizzle-orm';
-import { lockTicket, setReservation } from '../changes.js';
-import { cancelledOrders } from '../db/schema.js';
+import { lockTicket, sellTicket, setReservation } from '../changes.js';
+import { cancelledOrders, completedOrders } from '../db/schema.js';
 
 /** A new order reserves its ticket, so it is no longer listed or editable. */
 export const orderCreatedListener = defineListener(
@@ -17,7 +17,10 @@ export const orderCreatedListener = defineListener(
     }
     // The previous holder's order.cancelled may not have been handled yet.
     if (ticket.orderId) throw new RetryLater(`ticket ${ticket.id} still held by order ${ticket.orderId}`);
-    await setReservation(tx, ticket, order.id);
+    // Its order.completed may have been handled first: then the ticket is sold, not just reserved.
+    const [completed] = await tx.select().from(completedOrders).where(eq(completedOrders.orderId, order.id));
+    if (completed) await sellTicket(tx, ticket, order.id);
+    else await setReservation(tx, ticket, order.id);
   },
   // The record it changes here is the ticket: two orders' events for one ticket take turns.
   { key: (order) => order.ticket.id },

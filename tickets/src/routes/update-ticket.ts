@@ -14,6 +14,7 @@ export function updateTicketRoute(service: ServiceContext, pages: PageCache): Re
       const current = await lockTicket(tx, id);
       if (!current) throw notFound('Ticket not found');
       if (current.userId !== userOf(req).id) throw forbidden('You do not own this ticket');
+      if (current.soldAt) throw badRequest('Cannot edit a sold ticket');
       if (current.orderId) throw badRequest('Cannot edit a reserved ticket');
       return editTicket(tx, current, { title, price });
     });
