@@ -13,7 +13,7 @@ const guideDir = join(root, 'docs', 'guide');
 const chapters = readdirSync(guideDir)
   .filter((f) => f.endsWith('.md'))
   .sort();
-const documents = [...chapters.map((f) => join('docs', 'guide', f)), 'README.md'];
+const documents = [...chapters.map((f) => join('docs', 'guide', f)), 'README.md', join('docs', 'macos-and-windows.md'), join('docs', 'troubleshooting.md')];
 
 /** Paths in backticks under these first segments are made at run time (git-ignored), not in the repository. */
 const GENERATED = new Set(['.data', '.node', '.nats', '.test-results', '.bench-results', '.containers', 'node_modules', '.next', 'dist', 'coverage']);
