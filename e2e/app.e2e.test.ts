@@ -269,10 +269,11 @@ describe('the event explorer (/events)', () => {
     { subject: 'payment.started', handledBy: ['orders'] },
     { subject: 'order.updated', handledBy: ['payments'] },
     { subject: 'payment.created', handledBy: ['orders'] },
-    { subject: 'order.completed', handledBy: ['payments'] },
+    { subject: 'order.completed', handledBy: ['payments', 'tickets'] },
+    { subject: 'ticket.updated', handledBy: ['orders'] }, // the ticket sold
   ];
 
-  it('when a ticket is bought and paid, then the open timeline shows its order.created, ticket.updated, payment.started, order.updated, payment.created and order.completed live, in order, each marked with the services that handled it', async () => {
+  it('when a ticket is bought and paid, then the open timeline shows its order.created, ticket.updated, payment.started, order.updated, payment.created, order.completed and the ticket.updated of the sale live, in order, each marked with the services that handled it', async () => {
     const seller = await newVisitor(app.browser, app.launcher.url);
     await signUp(seller, email('seller6'));
     const ticketUrl = await sell(seller, `Ballet ${run}`, '31.25');

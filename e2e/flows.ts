@@ -45,7 +45,7 @@ export async function waitForOrderStatus(buyer: ApiUser, orderId: string, status
 export async function waitForTicket(
   user: ApiUser,
   ticketId: string,
-  check: (ticket: { orderId: string | null; version: number; title: string; price: number }) => boolean,
+  check: (ticket: { orderId: string | null; version: number; title: string; price: number; status: string }) => boolean,
   what: string,
   timeoutMs = 15_000,
 ) {

@@ -31,9 +31,11 @@ describe('buying a ticket across the running services', () => {
     const again = await buyer.post('/api/payments', { orderId: order.body.id, token: 'tok_visa' });
     expect(again.status).toBe(400);
     expect((await buyer.delete(`/api/orders/${order.body.id}`)).status).toBe(400);
-    const ticketNow = await seller.get(`/api/tickets/${ticket.id}`);
-    expect(ticketNow.body).toMatchObject({ orderId: order.body.id, version: 1 });
+    // Tickets hears order.completed: the ticket is sold to this order (version 2), for good.
+    const sold = await waitForTicket(seller, ticket.id, (t) => t.status === 'sold', 'sold');
+    expect(sold).toMatchObject({ orderId: order.body.id, version: 2, status: 'sold' });
     expect(await listedIds(buyer)).not.toContain(ticket.id);
+    expect((await seller.put(`/api/tickets/${ticket.id}`, { title: 'Resold', price: 1 })).status).toBe(400);
     const other = await signUp(system);
     expect((await other.post('/api/orders', { ticketId: ticket.id })).status).toBe(409);
   });
@@ -60,7 +62,8 @@ describe('buying a ticket across the running services', () => {
     expect(complete.version).toBe(2);
     expect((await buyer.post('/api/payments/intents', { orderId: order.body.id })).status).toBe(400);
     expect((await buyer.delete(`/api/orders/${order.body.id}`)).status).toBe(400);
-    expect((await seller.get(`/api/tickets/${ticket.id}`)).body).toMatchObject({ orderId: order.body.id });
+    const sold = await waitForTicket(seller, ticket.id, (t) => t.status === 'sold', 'sold');
+    expect(sold).toMatchObject({ orderId: order.body.id, version: 2 });
   });
 
   it('when a buyer cancels an order awaiting payment, then the ticket is free again and the intent can no longer pay', async () => {

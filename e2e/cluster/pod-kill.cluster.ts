@@ -11,7 +11,7 @@
 import { eventually } from '@ticketing/testkit';
 import { describe, expect, it } from 'vitest';
 import { ApiUser } from '../client.js';
-import { orderTicket, sellTicket, startIntent, waitForOrderStatus } from '../flows.js';
+import { orderTicket, sellTicket, startIntent, waitForOrderStatus, waitForTicket } from '../flows.js';
 import { despiteOutage, killPods, podUids, replaced, signUp } from './cluster.js';
 
 const BATCH = 6;
@@ -51,14 +51,15 @@ async function expectEachCompleteOnce(seller: ApiUser, purchases: Purchase[], ve
         { what: `order ${order.id} to complete`, timeoutMs: RECOVERY_MS, intervalMs: 1000 },
       );
       const mine = await despiteOutage(() => buyer.get('/api/orders'), 'the buyer\'s orders');
-      const sold = await despiteOutage(() => seller.get(`/api/tickets/${ticket.id}`), `ticket ${ticket.id}`);
+      // Sold once tickets hears order.completed, a moment after the order completes.
+      const sold = await waitForTicket(seller, ticket.id, (t) => t.status === 'sold', 'sold', RECOVERY_MS);
       const rival = await signUp();
       const again = await despiteOutage(() => rival.post('/api/orders', { ticketId: ticket.id }), 'a second order of the ticket');
       return {
         order: order.id,
         version: complete.body.version,
         buyersOrders: (mine.body as { id: string; status: string }[]).map((o) => `${o.id} ${o.status}`),
-        ticket: { orderId: sold.body.orderId, version: sold.body.version },
+        ticket: { orderId: sold.orderId, version: sold.version },
         secondOrder: again.status,
       };
     }),
@@ -68,7 +69,7 @@ async function expectEachCompleteOnce(seller: ApiUser, purchases: Purchase[], ve
       order: order.id,
       version,
       buyersOrders: [`${order.id} complete`],
-      ticket: { orderId: order.id, version: 1 },
+      ticket: { orderId: order.id, version: 2 },
       secondOrder: 409,
     })),
   );

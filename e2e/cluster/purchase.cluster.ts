@@ -55,6 +55,7 @@ describe('a purchase through the cluster', () => {
     const complete = await waitForOrderStatus(buyer, order.body.id, 'complete', WAIT_MS);
     expect(complete.version).toBe(2);
     expect((await buyer.post('/api/payments/intents', { orderId: order.body.id })).status).toBe(400);
-    expect((await seller.get(`/api/tickets/${ticket.id}`)).body).toMatchObject({ orderId: order.body.id, version: 1 });
+    const sold = await waitForTicket(seller, ticket.id, (t) => t.status === 'sold', 'sold', WAIT_MS);
+    expect(sold).toMatchObject({ orderId: order.body.id, version: 2 });
   });
 });
