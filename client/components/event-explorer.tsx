@@ -9,12 +9,15 @@ import {
   type ConsumerFloor,
   type ExplorerHello,
   type HandledUpdate,
+  type ReaderUpdate,
 } from '@/lib/bus-events';
 import { queryFromView, type ExplorerView, type History } from '@/lib/explorer-view';
 import { REDACTED } from '@/lib/explorer-redaction';
 import { formatPrice } from '@/lib/format';
 
 type Connection = 'connecting' | 'loading' | 'live' | 'reconnecting' | 'problem';
+/** What the page shows: its own connection, or, while that is open, that the server has lost the bus. */
+type Shown = Connection | 'bus-lost';
 
 /** Events kept in the page; older ones are dropped as new ones arrive. */
 const MAX_KEPT = 10_000;
@@ -33,6 +36,8 @@ export function EventExplorer({ initialView, stream }: { initialView: ExplorerVi
   const [events, setEvents] = useState<BusEvent[]>([]);
   const [consumers, setConsumers] = useState<ConsumerFloor[]>([]);
   const [connection, setConnection] = useState<Connection>('connecting');
+  // The server's reader, as it says (`reader` events): the page guesses nothing from timers.
+  const [reading, setReading] = useState(true);
   const [problem, setProblem] = useState<string | null>(null);
   const [hello, setHello] = useState<ExplorerHello | null>(null);
   const text = useDeferredValue(view.text);
@@ -61,6 +66,7 @@ export function EventExplorer({ initialView, stream }: { initialView: ExplorerVi
     };
     source.addEventListener('hello', (e) => {
       setHello(JSON.parse(e.data) as ExplorerHello);
+      setReading(true);
       setProblem(null);
       setConnection((c) => (c === 'live' ? c : 'loading'));
     });
@@ -70,6 +76,7 @@ export function EventExplorer({ initialView, stream }: { initialView: ExplorerVi
     });
     source.addEventListener('handled', (e) => setConsumers((JSON.parse(e.data) as HandledUpdate).consumers));
     source.addEventListener('caught-up', () => setConnection('live'));
+    source.addEventListener('reader', (e) => setReading((JSON.parse(e.data) as ReaderUpdate).reading));
     source.addEventListener('problem', (e) => {
       setProblem(`${(JSON.parse(e.data) as { message: string }).message} Trying again…`);
       setConnection('problem');
@@ -101,6 +108,7 @@ export function EventExplorer({ initialView, stream }: { initialView: ExplorerVi
     return view.order === 'newest' ? newest.reverse() : newest;
   }, [matching, view.order]);
   const filtering = Boolean(view.subject || view.text.trim());
+  const state: Shown = !reading && (connection === 'loading' || connection === 'live') ? 'bus-lost' : connection;
 
   return (
     <div className="explorer">
@@ -109,9 +117,9 @@ export function EventExplorer({ initialView, stream }: { initialView: ExplorerVi
           <p className="eyebrow">Development tool</p>
           <h1>Event explorer</h1>
         </div>
-        <p className={`connection connection-${connection}`} role="status">
+        <p className={`connection connection-${state}`} role="status">
           <span className="connection-dot" aria-hidden="true" />
-          {connectionLabel[connection]}
+          {connectionLabel[state]}
         </p>
       </div>
       <p className="lead">
@@ -124,6 +132,12 @@ export function EventExplorer({ initialView, stream }: { initialView: ExplorerVi
       {problem && (
         <p className="notice notice-error explorer-problem" role="alert">
           {problem}
+        </p>
+      )}
+      {state === 'bus-lost' && (
+        <p className="notice notice-warning explorer-problem">
+          The server cannot reach the bus (NATS) right now and keeps trying. The timeline carries on where it stopped once
+          NATS is back.
         </p>
       )}
 
@@ -215,11 +229,12 @@ export function EventExplorer({ initialView, stream }: { initialView: ExplorerVi
   );
 }
 
-const connectionLabel: Record<Connection, string> = {
+const connectionLabel: Record<Shown, string> = {
   connecting: 'Connecting…',
   loading: 'Loading history…',
   live: 'Live',
   reconnecting: 'Reconnecting…',
+  'bus-lost': 'Reconnecting to the bus…',
   problem: 'Bus unavailable',
 };
 

@@ -8,6 +8,7 @@ import { DEAD_LETTER_PREFIX, isDeadLetter } from '@ticketing/contracts';
  *   event: bus-event  BusEvent           one per message in the stream (SSE id = its sequence)
  *   event: handled    HandledUpdate      the durable consumers' ack floors, whenever one moves
  *   event: caught-up  {}                 the history asked for has been sent; the rest is live
+ *   event: reader     ReaderUpdate       the server's reader lost the bus, or reads it again
  *   event: problem    { message }        the bus could not be read (the browser retries)
  */
 
@@ -46,6 +47,13 @@ export type ConsumerFloor = {
 };
 
 export type HandledUpdate = { consumers: ConsumerFloor[] };
+
+/**
+ * Whether the server's reader is reading the bus: false while NATS is out of its reach (it
+ * reconnects by itself and the stream stays open), true once it reads again. It reads when a
+ * connection opens (hello), so only changes are sent.
+ */
+export type ReaderUpdate = { reading: boolean };
 
 /** Which of `event`'s listeners have handled it, given the latest consumer floors (and what it arrived with). */
 export function handlersOf(event: BusEvent, consumers: ConsumerFloor[]): { listeners: string[]; handledBy: string[] } {

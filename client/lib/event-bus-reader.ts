@@ -13,25 +13,36 @@ import { REPLAY_PREFIX, serviceOfConsumer } from '@ticketing/contracts';
 import { handlersOf, type BusEvent, type ConsumerFloor, type ExplorerHello, type HandledUpdate } from './bus-events';
 import { busSettings } from './explorer-config';
 import { redactPayload } from './explorer-redaction';
+import { followReaderState } from './reader-state';
 
 /**
  * The event explorer's view of the bus, read-only: an ordered consumer (ephemeral, no durable
  * name, nothing acknowledged) replays the stream from a chosen sequence and then follows it;
  * every ~500 ms the durable consumers' ack floors say which services have handled what
  * (consumer `<service>-<subject>` has handled event S of its subject once its ack floor
- * reaches S). Nothing here changes the stream or any service's consumer.
+ * reaches S). While NATS is out of reach the read carries on, waiting: the page is told that
+ * the reader is not reading, and again once it is (reader-state.ts). Nothing here changes the
+ * stream or any service's consumer.
  */
 
 /** How often the durable consumers' state is read. */
 const POLL_MS = 500;
 /** With history still to come, a gap this long between messages means there is none left. */
 const QUIET_MS = 1500;
+/**
+ * How long a pull waits for messages. The server sends an idle heartbeat every half of it, so a
+ * server that stops answering is noticed after two missed ones (about this long), and a quiet
+ * stream shows it is read again within half of it once NATS is back.
+ */
+const PULL_EXPIRES_MS = 4000;
 
 export interface BusSink {
   hello(hello: ExplorerHello): void;
   event(event: BusEvent): void;
   handled(update: HandledUpdate): void;
   caughtUp(): void;
+  /** The reader stopped reading the bus (false) or reads it again (true); it starts reading. */
+  reading(reading: boolean): void;
 }
 
 export interface ReadOptions {
@@ -46,6 +57,8 @@ export interface ReadOptions {
 export async function readBus(options: ReadOptions, sink: BusSink): Promise<void> {
   const { url, stream, prefix } = busSettings();
   const nc = await sharedConnection();
+  // Lost meanwhile: said at once, rather than after a request's timeout.
+  if (holder.ticketingExplorerNatsLost) throw unreachable(url);
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(stream).catch((err: unknown) => {
     if (err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound) {
@@ -70,7 +83,8 @@ export async function readBus(options: ReadOptions, sink: BusSink): Promise<void
     // Deleted when the page goes; should this process die first, the server drops it soon.
     inactive_threshold: 30_000,
   });
-  const messages = await ordered.consume();
+  const messages = await ordered.consume({ expires: PULL_EXPIRES_MS });
+  const state = followReaderState(nc, messages, (reading) => sink.reading(reading));
   const stop = () => void messages.stop();
   options.signal.addEventListener('abort', stop, { once: true });
   if (options.signal.aborted) stop();
@@ -107,12 +121,14 @@ export async function readBus(options: ReadOptions, sink: BusSink): Promise<void
 
   try {
     for await (const msg of messages) {
+      state.read();
       sink.event(toBusEvent(msg, prefix, consumers));
       if (caughtUp) continue;
       if (msg.info.pending === 0) catchUp();
       else quiet.refresh();
     }
   } finally {
+    state.stop();
     clearInterval(poll);
     clearTimeout(quiet);
     options.signal.removeEventListener('abort', stop);
@@ -160,8 +176,10 @@ async function consumerFloors(jsm: JetStreamManager, stream: string, prefix: str
   return floors.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** One NATS connection per server process, shared by every open explorer page. */
-const holder = globalThis as typeof globalThis & { ticketingExplorerNats?: Promise<NatsConnection> };
+/** One NATS connection per server process, shared by every open explorer page, and whether it is lost right now. */
+const holder = globalThis as typeof globalThis & { ticketingExplorerNats?: Promise<NatsConnection>; ticketingExplorerNatsLost?: boolean };
+
+const unreachable = (url: string, cause?: unknown) => new Error(`Cannot reach NATS at ${url}.`, { cause });
 
 async function sharedConnection(): Promise<NatsConnection> {
   const existing = await holder.ticketingExplorerNats?.catch(() => undefined);
@@ -176,10 +194,22 @@ async function sharedConnection(): Promise<NatsConnection> {
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     timeout: 3000,
-  }).catch((err: unknown) => {
-    if (holder.ticketingExplorerNats === created) holder.ticketingExplorerNats = undefined;
-    throw new Error(`Cannot reach NATS at ${url}`, { cause: err });
-  });
+  }).then(
+    (nc) => {
+      holder.ticketingExplorerNatsLost = false;
+      void (async () => {
+        for await (const s of nc.status()) {
+          if (s.type === 'disconnect' || s.type === 'reconnecting') holder.ticketingExplorerNatsLost = true;
+          else if (s.type === 'reconnect') holder.ticketingExplorerNatsLost = false;
+        }
+      })();
+      return nc;
+    },
+    (err: unknown) => {
+      if (holder.ticketingExplorerNats === created) holder.ticketingExplorerNats = undefined;
+      throw unreachable(url, err);
+    },
+  );
   holder.ticketingExplorerNats = created;
   return created;
 }

@@ -1,3 +1,4 @@
+import type { ReaderUpdate } from '@/lib/bus-events';
 import { explorerEnabled } from '@/lib/explorer-config';
 import { readBus } from '@/lib/event-bus-reader';
 import { admitStream, streamLimits } from '@/lib/open-streams';
@@ -83,6 +84,7 @@ export function GET(request: Request) {
           event: (event) => send('bus-event', event, event.seq),
           handled: (update) => send('handled', update),
           caughtUp: () => send('caught-up', {}),
+          reading: (reading) => send('reader', { reading } satisfies ReaderUpdate),
         },
       )
         .catch((err: unknown) => send('problem', { message: err instanceof Error ? err.message : String(err) }))

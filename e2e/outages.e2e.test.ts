@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { NatsServer } from '@ticketing/devkit/system/nats-server';
+import { repoRoot } from '@ticketing/devkit/system/services';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { launchBrowser, newVisitor, screenshot } from './browser.js';
+import { sellTicket, signUp } from './flows.js';
+import { RunningSystem } from './system.js';
+import { WebClient } from './web-client.js';
+
+// A browser, a production client and five services share two cores: give each step room.
+vi.setConfig({ testTimeout: 120_000 });
+
+/**
+ * Parts of the system going away while a person uses its pages: every service as its own
+ * process, on a NATS server of this file's own (so stopping it disturbs no other test), the web
+ * client as `npm start` runs it, and Debian's Chromium.
+ */
+const run = randomBytes(4).toString('hex');
+const dir = join(repoRoot, '.test-results', 'e2e', `outages-${run}`);
+let nats: NatsServer;
+let system: RunningSystem;
+let web: WebClient;
+let browser: Browser;
+
+beforeAll(async () => {
+  nats = await NatsServer.start({ storeDir: join(dir, 'nats-store'), logFile: join(dir, 'nats-server.log') });
+  system = await RunningSystem.start({ natsUrl: nats.url });
+  web = await WebClient.start(system);
+  browser = await launchBrowser();
+}, 600_000);
+afterAll(async () => {
+  await browser?.close();
+  await web?.stop();
+  await system?.stop();
+  await nats?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** As long as the learner's: the bus away for 20 s. */
+const NATS_OUTAGE_MS = 20_000;
+
+const markNotReloaded = (page: Page) => page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
+const wasNotReloaded = (page: Page) => page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded === true);
+
+describe('the event explorer while NATS is down', () => {
+  it('when NATS stops while the explorer is open, then the page says it is reconnecting for as long as NATS is away, and Live again once NATS is back, reading new events, without a reload', async () => {
+    const learner = await newVisitor(browser, web.url);
+    await learner.goto('/events');
+    const connection = learner.locator('p.connection[role="status"]');
+    await connection.filter({ hasText: /^Live$/ }).waitFor();
+    await markNotReloaded(learner);
+
+    const late = await newVisitor(browser, web.url);
+    await nats.stop();
+    const stopped = Date.now();
+    try {
+      // The server's reader lost its connection: the page is told, not left saying "Live".
+      await connection.filter({ hasText: /Reconnecting/ }).waitFor({ timeout: 10_000 });
+      await screenshot(learner, 'events-bus-lost');
+      // A page opened meanwhile cannot read the bus either, and says so.
+      await late.goto('/events');
+      await late.locator('p.connection[role="status"]').filter({ hasText: /^Bus unavailable$/ }).waitFor({ timeout: 15_000 });
+      await screenshot(late, 'events-opened-while-bus-lost');
+      expect(await late.locator('.explorer-problem[role="alert"]').textContent()).toMatch(/NATS.*Trying again/);
+      // Still away: still said, however long it lasts.
+      await learner.waitForTimeout(Math.max(0, NATS_OUTAGE_MS - (Date.now() - stopped)));
+      expect(await connection.textContent()).toMatch(/Reconnecting/);
+    } finally {
+      await nats.startAgain();
+    }
+
+    await connection.filter({ hasText: /^Live$/ }).waitFor({ timeout: 30_000 });
+    await late.locator('p.connection[role="status"]').filter({ hasText: /^Live$/ }).waitFor({ timeout: 30_000 });
+    // Live means read: an event published now reaches the open page.
+    const seller = await signUp(system);
+    const ticket = await sellTicket(seller, `Quartet ${run}`);
+    await learner.getByLabel('Order, ticket or any id').fill(ticket.id);
+    await learner.locator('ol.event-list > li.event[data-subject="ticket.created"]').waitFor({ timeout: 30_000 });
+    expect(await wasNotReloaded(learner)).toBe(true);
+  });
+});
