@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { NatsServer } from '@ticketing/devkit/system/nats-server';
 import { repoRoot } from '@ticketing/devkit/system/services';
+import { eventually } from '@ticketing/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser, newVisitor, screenshot } from './browser.js';
@@ -80,5 +81,57 @@ describe('the event explorer while NATS is down', () => {
     await learner.getByLabel('Order, ticket or any id').fill(ticket.id);
     await learner.locator('ol.event-list > li.event[data-subject="ticket.created"]').waitFor({ timeout: 30_000 });
     expect(await wasNotReloaded(learner)).toBe(true);
+  });
+});
+
+describe('pages while the tickets service is down', () => {
+  const UNAVAILABLE = 'Tickets can’t be shown right now; try again in a moment.';
+
+  it('when tickets is down, then the home page and a ticket page answer 503 with a message in the site layout at their own address, and signing in and the orders page still work; once it is back they show tickets again', async () => {
+    const seller = await signUp(system);
+    const ticket = await sellTicket(seller, `Sonata ${run}`);
+    const ticketPath = `/tickets/${ticket.id}`;
+    const visitor = await newVisitor(browser, web.url);
+    await visitor.goto('/');
+    await visitor.getByRole('link', { name: new RegExp(`Sonata ${run}`) }).waitFor();
+
+    await system.kill('tickets');
+    try {
+      // The first request since it went (the page finds out while rendering) and those after it alike.
+      for (const path of ['/', ticketPath, '/', ticketPath]) {
+        const res = await visitor.goto(path);
+        expect(res?.status(), path).toBe(503);
+        expect(res?.headers()['retry-after']).toBeDefined();
+        expect(new URL(visitor.url()).pathname).toBe(path);
+        await visitor.getByRole('alert').filter({ hasText: UNAVAILABLE }).waitFor();
+        // The site's layout: its header and navigation, and its footer.
+        await visitor.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).waitFor();
+        await visitor.getByRole('contentinfo').waitFor();
+      }
+      await screenshot(visitor, 'tickets-unavailable');
+
+      // Pages that do not need tickets: signing in (auth), and the orders page (orders).
+      const signin = await visitor.goto('/auth/signin');
+      expect(signin?.status()).toBe(200);
+      await visitor.getByLabel('Email').fill(seller.email);
+      await visitor.getByLabel('Password').fill(seller.password);
+      await visitor.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await visitor.waitForURL('/');
+      await visitor.getByText(seller.email).waitFor();
+      await visitor.getByRole('alert').filter({ hasText: UNAVAILABLE }).waitFor();
+      const orders = await visitor.goto('/orders');
+      expect(orders?.status()).toBe(200);
+      await visitor.getByRole('heading', { name: 'My orders' }).waitFor();
+      // Followed from a link, in the page (the router's own request): the same message.
+      await visitor.getByRole('link', { name: 'Ticketing' }).click();
+      await visitor.getByRole('alert').filter({ hasText: UNAVAILABLE }).waitFor();
+    } finally {
+      await system.startService('tickets');
+    }
+
+    await eventually(async () => (await visitor.goto(ticketPath))?.status() === 200, { what: 'the ticket page to be shown again', timeoutMs: 15_000 });
+    await visitor.getByRole('heading', { name: `Sonata ${run}` }).waitFor();
+    expect((await visitor.goto('/'))?.status()).toBe(200);
+    await visitor.getByRole('link', { name: new RegExp(`Sonata ${run}`) }).waitFor();
   });
 });

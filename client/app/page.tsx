@@ -1,10 +1,13 @@
 import Link from 'next/link';
+import { outageNotice } from '@/components/outage-notice';
 import { TicketList } from '@/components/ticket-list';
 import { type SearchParams, first } from '@/lib/params';
 import { getCurrentUser, listTickets } from '@/lib/server-api';
 
 /** Tickets for sale, newest first, a page at a time (the API's Link header gives the next cursor). */
 export default async function HomePage({ searchParams }: { searchParams: SearchParams }) {
+  const outage = await outageNotice();
+  if (outage) return outage;
   const query = await searchParams;
   const limit = first(query.limit);
   const cursor = first(query.cursor);

@@ -1,8 +1,11 @@
 import 'server-only';
-import { cookies } from 'next/headers';
+import { cookies, headers as requestHeaders } from 'next/headers';
+import { redirect } from 'next/navigation';
 import { cache } from 'react';
 import type { Order, Ticket, User } from '@ticketing/contracts';
 import { errorsOf, type ApiResult } from './api-result';
+import { safeNext } from './format';
+import { PAGE_HEADER, serviceAnswered, serviceFailed, serviceOfPage } from './service-outages';
 
 /**
  * Server-side data access: every call made while rendering a page goes through here.
@@ -10,7 +13,17 @@ import { errorsOf, type ApiResult } from './api-result';
  * It forwards the browser's `session` cookie to the service that owns the data, at the
  * base URL read from the environment *at request time* (never inlined at build time), so
  * one build runs on a laptop, in Docker and in Kubernetes alike.
+ *
+ * A service that does not answer (or answers 502, 503 or 504) is unavailable: noted as down
+ * (lib/service-outages.ts), and a page that cannot be shown without it is sent back to its own
+ * address, which the proxy then answers 503 with a message. Elsewhere it throws, as does any
+ * other 5xx (a failure of the service's own, not an outage).
  */
+
+/** Longer than any page's read takes; a service that has not answered by then is not answering. */
+const REQUEST_TIMEOUT_MS = 10_000;
+/** Statuses by which a service, or a proxy in front of it, says it cannot serve now. */
+const UNAVAILABLE = new Set([502, 503, 504]);
 
 const serviceUrlEnv = {
   auth: 'AUTH_URL',
@@ -30,7 +43,7 @@ function baseUrl(service: Service): string {
   return value.replace(/\/+$/, '');
 }
 
-/** One HTTP call to a service, as the signed-in user (if any). Throws only when the service can't be reached. */
+/** One HTTP call to a service, as the signed-in user (if any). Throws (or redirects) only when the service fails. */
 async function request<T>(service: Service, path: string, init: RequestInit = {}): Promise<ApiResult<T>> {
   const headers = new Headers(init.headers);
   headers.set('accept', 'application/json');
@@ -40,10 +53,15 @@ async function request<T>(service: Service, path: string, init: RequestInit = {}
   const url = `${baseUrl(service)}${path}`;
   let res: Response;
   try {
-    res = await fetch(url, { ...init, headers, cache: 'no-store' });
+    res = await fetch(url, { ...init, headers, cache: 'no-store', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (err) {
-    throw new Error(`The ${service} service did not answer (${url})`, { cause: err });
+    return unavailable(service, `did not answer (${url})`, err);
   }
+  if (UNAVAILABLE.has(res.status)) {
+    await res.body?.cancel();
+    return unavailable(service, `is unavailable: ${res.status} ${path}`);
+  }
+  serviceAnswered(service);
   const text = await res.text();
   let body: unknown = null;
   try {
@@ -54,6 +72,15 @@ async function request<T>(service: Service, path: string, init: RequestInit = {}
   if (res.ok) return { ok: true, status: res.status, data: body as T, errors: [], headers: res.headers };
   if (res.status >= 500) throw new Error(`The ${service} service failed: ${res.status} ${path}`);
   return { ok: false, status: res.status, data: null, errors: errorsOf(body, res.status), headers: res.headers };
+}
+
+/** Notes the outage; sends a page that needs the service back to its address (which then answers 503), or throws. */
+async function unavailable(service: Service, what: string, cause?: unknown): Promise<never> {
+  serviceFailed(service);
+  // The page's address as the proxy saw it; a request the proxy did not see (a prefetch) has none.
+  const page = (await requestHeaders()).get(PAGE_HEADER);
+  if (page && safeNext(page) === page && serviceOfPage(page.split('?')[0]!) === service) redirect(page);
+  throw new Error(`The ${service} service ${what}`, { cause });
 }
 
 /** The signed-in user, or null. Cached for the duration of one request (header and page share it). */
@@ -89,11 +116,11 @@ export async function listTickets(query: { limit?: string; cursor?: string } = {
   return { ...res, data: { tickets: res.data ?? [], next: nextLink(res.headers.get('link')) } };
 }
 
-/** GET /api/tickets/:id, or null when there is no such ticket. */
-export async function getTicket(id: string): Promise<Ticket | null> {
+/** GET /api/tickets/:id, or null when there is no such ticket. Once per request (a page and its metadata share it). */
+export const getTicket = cache(async (id: string): Promise<Ticket | null> => {
   const res = await request<Ticket>('tickets', `/api/tickets/${encodeURIComponent(id)}`);
   return res.ok ? res.data : null;
-}
+});
 
 /** GET /api/orders: the signed-in user's orders, newest first (null when signed out). */
 export async function listOrders(): Promise<Order[] | null> {

@@ -1,17 +1,21 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { missingService, OUTAGE_TITLE, outageNotice } from '@/components/outage-notice';
 import { PurchaseButton } from '@/components/purchase-button';
 import { formatPrice } from '@/lib/format';
 import type { IdParams } from '@/lib/params';
 import { getCurrentUser, getTicket } from '@/lib/server-api';
 
 export async function generateMetadata({ params }: { params: IdParams }): Promise<Metadata> {
+  if (await missingService()) return { title: OUTAGE_TITLE };
   const ticket = await getTicket((await params).id);
   return { title: ticket?.title ?? 'Ticket not found' };
 }
 
 export default async function TicketPage({ params }: { params: IdParams }) {
+  const outage = await outageNotice();
+  if (outage) return outage;
   const { id } = await params;
   const [ticket, user] = await Promise.all([getTicket(id), getCurrentUser()]);
   if (!ticket) notFound();

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { outageNotice } from '@/components/outage-notice';
 import { TicketList } from '@/components/ticket-list';
 import { requireUser } from '@/lib/guards';
 import { listMyAvailableTickets } from '@/lib/server-api';
@@ -11,6 +12,8 @@ export const metadata: Metadata = { title: 'My tickets' };
  * from the public list filtered by seller; tickets reserved by a buyer are not in it.
  */
 export default async function MyTicketsPage() {
+  const outage = await outageNotice();
+  if (outage) return outage;
   const user = await requireUser('/tickets/mine');
   const { tickets, truncated } = await listMyAvailableTickets(user.id);
   return (

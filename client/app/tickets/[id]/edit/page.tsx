@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { outageNotice } from '@/components/outage-notice';
 import { TicketForm } from '@/components/ticket-form';
 import { requireUser } from '@/lib/guards';
 import type { IdParams } from '@/lib/params';
@@ -9,6 +10,8 @@ import { getTicket } from '@/lib/server-api';
 export const metadata: Metadata = { title: 'Edit ticket' };
 
 export default async function EditTicketPage({ params }: { params: IdParams }) {
+  const outage = await outageNotice();
+  if (outage) return outage;
   const { id } = await params;
   const user = await requireUser(`/tickets/${id}/edit`);
   const ticket = await getTicket(id);
