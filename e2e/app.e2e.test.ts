@@ -141,7 +141,7 @@ describe('buying a ticket in the browser', () => {
     await buyer.getByText('Paid — your ticket is confirmed').waitFor({ timeout: 30_000 });
   });
 
-  it('when the reservation window passes unpaid, then the order shows as expired and the ticket is for sale again', async () => {
+  it('when the reservation window passes unpaid, then the order shows as expired and the ticket is for sale again, on pages opened while it was reserved too', async () => {
     const seller = await newVisitor(app.browser, app.launcher.url);
     await signUp(seller, email('seller3'));
     const ticketUrl = await sell(seller, `Match ${run}`, '9.99');
@@ -149,12 +149,28 @@ describe('buying a ticket in the browser', () => {
     await signUp(buyer, email('buyer3'));
     await purchase(buyer, ticketUrl);
 
+    // The seller's page, opened once tickets has the reservation and never reloaded after, follows it.
+    const badge = seller.getByRole('article').locator('.badge');
+    await eventually(
+      async () => {
+        await seller.goto(ticketUrl);
+        return (await badge.textContent()) === 'Reserved';
+      },
+      { what: 'the ticket to be reserved' },
+    );
+    await seller.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
+
     // The countdown runs out and the page follows the order to its cancelled state.
     await buyer.getByText('This order expired').waitFor({ timeout: (WINDOW_SECONDS + 40) * 1000 });
     await screenshot(buyer, 'order-expired');
     expect(await buyer.getByRole('button', { name: /^Pay/ }).count()).toBe(0);
-    await buyer.goto(ticketUrl);
+    // The order is cancelled before tickets hears of it: the ticket page may open reserved, and then turns available.
+    await buyer.getByRole('link', { name: 'See the ticket' }).click();
+    await buyer.waitForURL(ticketUrl);
     await buyer.getByRole('button', { name: 'Purchase' }).waitFor({ timeout: 30_000 });
+    await badge.filter({ hasText: 'Available' }).waitFor({ timeout: 30_000 });
+    await seller.getByRole('link', { name: 'Edit' }).waitFor();
+    expect(await seller.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
   }, 120_000);
 
   it('when forms are filled in wrongly, then the API’s messages appear next to the fields', async () => {

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { missingService, OUTAGE_TITLE, outageNotice } from '@/components/outage-notice';
+import { PageRefresher } from '@/components/page-refresher';
 import { PurchaseButton } from '@/components/purchase-button';
 import { formatPrice } from '@/lib/format';
 import type { IdParams } from '@/lib/params';
@@ -45,7 +46,11 @@ export default async function TicketPage({ params }: { params: IdParams }) {
 
         <div className="ticket-actions">
           {reserved ? (
-            <p className="notice notice-warning">This ticket is reserved</p>
+            <>
+              <p className="notice notice-warning">This ticket is reserved</p>
+              {/* Freed when its order is cancelled or expires, sold when it is paid: followed until then. */}
+              <PageRefresher />
+            </>
           ) : isSeller ? (
             <>
               <p className="muted">You are selling this ticket.</p>
