@@ -82,7 +82,7 @@ async function purchase(page: Page, ticketUrl: string) {
 }
 
 describe('buying a ticket in the browser', () => {
-  it('when a seller sells and a buyer buys and pays, then the order is complete and the ticket leaves the list', async () => {
+  it('when a seller sells and a buyer buys and pays, then the order is complete, the ticket leaves the list and its page says it is sold', async () => {
     const title = `Concert ${run}`;
     const seller = await newVisitor(app.browser, app.launcher.url);
     await seller.goto('/');
@@ -120,6 +120,14 @@ describe('buying a ticket in the browser', () => {
     await buyer.getByRole('heading', { name: 'Tickets for sale' }).waitFor();
     expect(await buyer.getByRole('link', { name: new RegExp(title) }).count()).toBe(0);
     expect(orderUrl).toContain('/orders/');
+
+    // Tickets marks it sold once it hears order.completed; its page, reserved till then, follows it there.
+    await buyer.goto(ticketUrl);
+    await buyer.getByRole('article').locator('.badge').filter({ hasText: /^Sold$/ }).waitFor({ timeout: 30_000 });
+    await buyer.getByText('This ticket has been sold').waitFor();
+    await screenshot(buyer, 'ticket-sold-phone');
+    await seller.goto(`${ticketUrl}/edit`);
+    await seller.getByText('This ticket has been sold, so it cannot be edited.').waitFor();
   });
 
   it('when the card is declined, then the error shows and the order can still be paid', async () => {

@@ -395,12 +395,13 @@ function describe(event: BusEvent): { ids: { kind: string; id: string }[]; facts
   const ticketId = str(p.ticket?.id);
   if (ticketId) ids.push({ kind: 'ticket', id: ticketId });
   if (typeof p.version === 'number') facts.push(`version ${p.version}`);
-  if (str(p.status)) facts.push(String(p.status));
+  // A ticket's status (available, reserved, sold); a ticket event from before it had one says it by orderId.
+  const ticketStatus = family === 'ticket' && 'orderId' in p ? (p.orderId === null ? 'available' : 'reserved') : undefined;
+  const status = str(p.status) ?? ticketStatus;
+  if (status) facts.push(status);
   const price = typeof p.price === 'number' ? p.price : typeof p.ticket?.price === 'number' ? p.ticket.price : undefined;
   if (price !== undefined) facts.push(formatPrice(price));
   if (str(p.title)) facts.push(`“${String(p.title)}”`);
-  if (family === 'ticket' && 'orderId' in p && p.orderId === null) facts.push('for sale');
-  if (family === 'ticket' && orderId) facts.push('reserved');
   const reason = event.headers[deadLetterHeaders.reason];
   if (reason) facts.push(`failed: ${reason}`);
   return { ids, facts };

@@ -13,7 +13,7 @@ import { api, sleep } from '@/lib/browser-api';
 export function PurchaseButton({ ticketId }: { ticketId: string }) {
   const router = useRouter();
   const [pending, setPending] = useState(false);
-  const [reserved, setReserved] = useState(false);
+  const [taken, setTaken] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
   async function purchase() {
@@ -33,16 +33,16 @@ export function PurchaseButton({ ticketId }: { ticketId: string }) {
       return;
     }
     if (res.status === 409) {
-      setReserved(true);
-      router.refresh(); // the page shows the ticket's reserved state once the tickets service has it
+      setTaken(true);
+      router.refresh(); // the page shows the ticket's state (reserved or sold) once the tickets service has it
     } else setError(res.errors.map((e) => e.message).join(' '));
     setPending(false);
   }
 
-  if (reserved) {
+  if (taken) {
     return (
       <p className="notice notice-warning" role="alert">
-        This ticket is reserved
+        This ticket is no longer for sale
       </p>
     );
   }

@@ -1,4 +1,4 @@
-import type { OrderStatus } from '@ticketing/contracts';
+import type { OrderStatus, TicketStatus } from '@ticketing/contracts';
 
 const dollars = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
@@ -13,6 +13,14 @@ const statusLabels: Record<OrderStatus, string> = {
 };
 
 export const orderStatusLabel = (status: OrderStatus) => statusLabels[status] ?? status;
+
+const ticketStatusLabels: Record<TicketStatus, string> = {
+  available: 'Available',
+  reserved: 'Reserved',
+  sold: 'Sold',
+};
+
+export const ticketStatusLabel = (status: TicketStatus) => ticketStatusLabels[status] ?? status;
 
 /** Whole seconds as "m:ss" (or "h:mm:ss"). */
 export function formatCountdown(totalSeconds: number) {

@@ -137,7 +137,8 @@ export async function getOrder(id: string): Promise<Order | null> {
 /**
  * The signed-in user's listings that are for sale. There is no "my tickets" endpoint in the
  * API contract, so this walks the public list (at most `maxPages` pages of 200) and keeps the
- * user's own; reserved tickets are not in that list until their order is cancelled or expires.
+ * user's own; reserved tickets are not in that list until their order is cancelled or expires,
+ * sold ones never again.
  */
 export async function listMyAvailableTickets(userId: string, maxPages = 5): Promise<{ tickets: Ticket[]; truncated: boolean }> {
   const mine: Ticket[] = [];

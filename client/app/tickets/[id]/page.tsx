@@ -4,7 +4,7 @@ import { notFound } from 'next/navigation';
 import { missingService, OUTAGE_TITLE, outageNotice } from '@/components/outage-notice';
 import { PageRefresher } from '@/components/page-refresher';
 import { PurchaseButton } from '@/components/purchase-button';
-import { formatPrice } from '@/lib/format';
+import { formatPrice, ticketStatusLabel } from '@/lib/format';
 import type { IdParams } from '@/lib/params';
 import { getCurrentUser, getTicket } from '@/lib/server-api';
 
@@ -21,7 +21,6 @@ export default async function TicketPage({ params }: { params: IdParams }) {
   const [ticket, user] = await Promise.all([getTicket(id), getCurrentUser()]);
   if (!ticket) notFound();
 
-  const reserved = ticket.orderId !== null;
   const isSeller = user?.id === ticket.userId;
 
   return (
@@ -37,15 +36,15 @@ export default async function TicketPage({ params }: { params: IdParams }) {
           <div>
             <dt>Status</dt>
             <dd>
-              <span className={`badge ${reserved ? 'badge-reserved' : 'badge-available'}`}>
-                {reserved ? 'Reserved' : 'Available'}
-              </span>
+              <span className={`badge badge-${ticket.status}`}>{ticketStatusLabel(ticket.status)}</span>
             </dd>
           </div>
         </dl>
 
         <div className="ticket-actions">
-          {reserved ? (
+          {ticket.status === 'sold' ? (
+            <p className="notice notice-neutral">This ticket has been sold</p>
+          ) : ticket.status === 'reserved' ? (
             <>
               <p className="notice notice-warning">This ticket is reserved</p>
               {/* Freed when its order is cancelled or expires, sold when it is paid: followed until then. */}

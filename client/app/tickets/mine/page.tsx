@@ -9,7 +9,7 @@ export const metadata: Metadata = { title: 'My tickets' };
 
 /**
  * The user's listings that are for sale. The API has no "my tickets" endpoint, so these come
- * from the public list filtered by seller; tickets reserved by a buyer are not in it.
+ * from the public list filtered by seller; tickets reserved or bought by a buyer are not in it.
  */
 export default async function MyTicketsPage() {
   const outage = await outageNotice();
@@ -25,8 +25,8 @@ export default async function MyTicketsPage() {
         </Link>
       </div>
       <p className="muted lead">
-        Your listings that are for sale now. A ticket someone has reserved is not listed here; it appears again if
-        the reservation is cancelled or expires.
+        Your listings that are for sale now. A ticket someone has reserved or bought is not listed here; a reserved
+        one appears again if the reservation is cancelled or expires.
       </p>
       {tickets.length === 0 ? (
         <div className="empty">

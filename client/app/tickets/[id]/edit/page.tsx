@@ -17,13 +17,17 @@ export default async function EditTicketPage({ params }: { params: IdParams }) {
   const ticket = await getTicket(id);
   if (!ticket) notFound();
 
-  if (ticket.userId !== user.id || ticket.orderId !== null) {
+  if (ticket.userId !== user.id || ticket.status !== 'available') {
     return (
       <div className="narrow">
         <div className="card">
           <h1>Edit ticket</h1>
           <p className="notice notice-warning" role="alert">
-            {ticket.userId !== user.id ? 'Only the seller can edit this ticket.' : 'This ticket is reserved, so it cannot be edited.'}
+            {ticket.userId !== user.id
+              ? 'Only the seller can edit this ticket.'
+              : ticket.status === 'sold'
+                ? 'This ticket has been sold, so it cannot be edited.'
+                : 'This ticket is reserved, so it cannot be edited.'}
           </p>
           <p>
             <Link href={`/tickets/${ticket.id}`}>Back to the ticket</Link>
