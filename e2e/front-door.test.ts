@@ -1,5 +1,7 @@
+import { once } from 'node:events';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
+import net, { type AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFrontDoor, isExplorerPath, type Upstreams } from '../scripts/start/front-door.js';
@@ -156,5 +158,116 @@ describe('the front door passing requests on', () => {
 
     expect(res.status).toBe(502);
     expect(await res.json()).toEqual({ errors: [{ message: 'payments is not available' }] });
+  });
+});
+
+/**
+ * The WebSocket server Next's dev server answers its hot reload with: its own copy of `ws`,
+ * inside next, so the test needs no dependency of its own.
+ */
+interface WsServer {
+  on(event: 'connection', listener: (socket: { on(event: 'message', l: (data: Buffer) => void): void; send(data: string): void }, req: http.IncomingMessage) => void): void;
+  close(): void;
+}
+const { WebSocketServer } = createRequire(import.meta.url)('next/dist/compiled/ws') as { WebSocketServer: new (options: { server: http.Server }) => WsServer };
+
+/** An upgrade asked on a bare socket: all the front door answers until it closes the socket. */
+async function upgradeAnswer(port: number, path: string, host = '127.0.0.1'): Promise<string> {
+  const socket = net.connect(port, host);
+  socket.write(`GET ${path} HTTP/1.1\r\nhost: localhost\r\nconnection: Upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`);
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+  await once(socket, 'close');
+  return answer;
+}
+
+describe('the front door passing WebSockets on (next dev\'s hot reload)', () => {
+  let client: http.Server;
+  let wss: WsServer;
+  let door: http.Server;
+  let doorPort: number;
+  let deadDoor: http.Server;
+  let deadDoorPort: number;
+  /** What the client saw of each WebSocket opened to it. */
+  const opened: { url?: string; forwardedFor?: string; host?: string }[] = [];
+
+  beforeAll(async () => {
+    // Stands in for next dev: echoes each message back.
+    client = http.createServer((_req, res) => res.end('client page'));
+    wss = new WebSocketServer({ server: client });
+    wss.on('connection', (socket, req) => {
+      opened.push({ url: req.url, forwardedFor: req.headers['x-forwarded-for'] as string, host: req.headers.host });
+      socket.on('message', (data) => socket.send(`echo ${data.toString()}`));
+    });
+    await new Promise<void>((resolve) => client.listen(0, '127.0.0.1', resolve));
+    const clientPort = (client.address() as AddressInfo).port;
+    const down = http.createServer();
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    const downPort = (down.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => down.close(() => resolve()));
+
+    door = createFrontDoor({ auth: clientPort, tickets: clientPort, orders: clientPort, payments: clientPort, client: clientPort });
+    await new Promise<void>((resolve) => door.listen(0, '127.0.0.1', resolve));
+    doorPort = (door.address() as AddressInfo).port;
+    deadDoor = createFrontDoor({ auth: downPort, tickets: downPort, orders: downPort, payments: downPort, client: downPort });
+    await new Promise<void>((resolve) => deadDoor.listen(0, '127.0.0.1', resolve));
+    deadDoorPort = (deadDoor.address() as AddressInfo).port;
+  });
+  afterAll(() => {
+    door?.close();
+    deadDoor?.close();
+    wss?.close();
+    client?.closeAllConnections();
+    client?.close();
+  });
+
+  it('when the browser opens a WebSocket on a client path, then it reaches the client with the forwarded headers, and messages pass both ways', async () => {
+    const socket = new WebSocket(`ws://localhost:${doorPort}/_next/hmr?id=1`);
+    await once(socket, 'open');
+    const answer = once(socket, 'message') as Promise<[MessageEvent]>;
+
+    socket.send('hello');
+
+    expect((await answer)[0].data).toBe('echo hello');
+    expect(opened.at(-1)).toEqual({ url: '/_next/hmr?id=1', forwardedFor: '127.0.0.1', host: `localhost:${doorPort}` });
+    socket.close();
+    await once(socket, 'close');
+  });
+
+  it('when the client is down, then the upgrade is answered 502 in the error shape and the browser\'s socket is closed', async () => {
+    const answer = await upgradeAnswer(deadDoorPort, '/_next/hmr');
+
+    expect(answer).toMatch(/^HTTP\/1\.1 502 Bad Gateway\r\n/);
+    expect(answer.slice(answer.indexOf('\r\n\r\n') + 4)).toBe(JSON.stringify({ errors: [{ message: 'client is not available' }] }));
+    const socket = new WebSocket(`ws://localhost:${deadDoorPort}/_next/hmr`);
+    const [closed] = (await once(socket, 'close')) as [CloseEvent];
+    expect(closed.wasClean).toBe(false);
+  });
+
+  it('when an upgrade asks for an API path, then 404 and the socket is closed: the services take no WebSockets', async () => {
+    const seen = opened.length;
+
+    const answer = await upgradeAnswer(doorPort, '/api/tickets');
+
+    expect(answer).toMatch(/^HTTP\/1\.1 404 Not Found\r\n/);
+    expect(opened.length).toBe(seen);
+  });
+
+  it('when another address asks to upgrade on the explorer\'s paths, then 403 as for its pages, and the socket is closed', async () => {
+    const answer = await upgradeAnswer(port, '/api/events/stream', networkAddress);
+
+    expect(answer).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(answer).toContain(JSON.stringify({ errors: [{ message: 'The event explorer is served to this machine only' }] }));
+  });
+
+  it('when the front door closes, then the WebSockets through it are closed too', async () => {
+    const own = createFrontDoor({ auth: 9, tickets: 9, orders: 9, payments: 9, client: (client.address() as AddressInfo).port });
+    await new Promise<void>((resolve) => own.listen(0, '127.0.0.1', resolve));
+    const socket = new WebSocket(`ws://localhost:${(own.address() as AddressInfo).port}/_next/hmr`);
+    await once(socket, 'open');
+
+    own.close();
+
+    await once(socket, 'close');
   });
 });

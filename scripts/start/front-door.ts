@@ -1,10 +1,13 @@
 import http from 'node:http';
+import net from 'node:net';
+import { pipeline, type Duplex } from 'node:stream';
 import { serviceForPath, type ApiService } from '@ticketing/devkit/system/services';
 import { Pool, type Dispatcher } from 'undici';
 
 /**
  * One origin for the browser, as the Kubernetes ingress gives: `/api/users`, `/api/tickets`,
- * `/api/orders`, `/api/payments` go to their services, everything else to the web client.
+ * `/api/orders`, `/api/payments` go to their services, everything else to the web client,
+ * WebSockets included (`next dev`'s hot reload, /_next/hmr, under `npm run dev`).
  */
 export type Upstreams = Record<ApiService | 'client', number>;
 
@@ -89,6 +92,34 @@ function forward(pool: Pool, target: string, req: http.IncomingMessage, res: htt
   );
 }
 
+/** An answer on a socket that asked for an upgrade and does not get one; then it is closed. */
+function refuseUpgrade(socket: Duplex, status: number, message: string) {
+  const body = JSON.stringify({ errors: [{ message }] });
+  const head = [`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, 'connection: close'];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+}
+
+/**
+ * Passes an upgrade request to `port`: its request line and headers (the forwarded ones, and
+ * the upgrade's own), then the bytes of both sockets to each other until they end. An error
+ * on either side closes both; a client that cannot be reached is a 502.
+ */
+function tunnel(port: number, target: string, req: http.IncomingMessage, socket: Duplex, head: Buffer) {
+  const headers = { ...forwardedHeaders(req), connection: 'Upgrade', upgrade: req.headers.upgrade ?? '' };
+  const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(headers).flatMap(([name, value]) => [value].flat().map((v) => `${name}: ${v}`))];
+  let connected = false;
+  const upstream = net.connect(port, '127.0.0.1', () => {
+    connected = true;
+    upstream.write(`${lines.join('\r\n')}\r\n\r\n`);
+    if (head.length > 0) upstream.write(head);
+    pipeline(socket, upstream, socket, () => {}); // on an error at either end, destroys both
+  });
+  upstream.on('error', () => {
+    if (!connected) refuseUpgrade(socket, 502, `${target} is not available`);
+  });
+  socket.on('error', () => upstream.destroy());
+}
+
 export function createFrontDoor(upstreams: Upstreams): http.Server {
   // One pool of kept-alive connections per upstream (undici: measured fastest, bench/front-doors.ts).
   // No body timeout: an event stream may stay quiet for long, and ends when the browser leaves.
@@ -102,10 +133,27 @@ export function createFrontDoor(upstreams: Upstreams): http.Server {
     const target = upstreamFor(req.url ?? '/');
     forward(pools.get(target)!, target, req, res);
   });
+  // Only the client takes WebSockets; upgraded sockets are the server's no longer, so are kept here.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (isExplorerPath(req.url ?? '/') && !isLoopback(req.socket.remoteAddress)) {
+      return refuseUpgrade(socket, 403, 'The event explorer is served to this machine only');
+    }
+    if (upstreamFor(req.url ?? '/') !== 'client') return refuseUpgrade(socket, 404, 'No WebSocket is served here');
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    tunnel(upstreams.client, 'client', req, socket, head);
+  });
   // Once the front door has closed, its connections to the services and the client go too:
   // they are stopping as well, and would wait for them to time out.
   server.once('close', () => {
     for (const pool of pools.values()) void pool.destroy();
   });
+  // Nor does closing end the upgraded sockets, which would hold it open until the client ended them.
+  const close = server.close.bind(server);
+  server.close = (callback) => {
+    for (const socket of upgraded) socket.destroy();
+    return close(callback);
+  };
   return server;
 }

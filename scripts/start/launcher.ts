@@ -3,7 +3,11 @@
  * PostgreSQL, every service, the client and the front door, in that order; on "stop" from
  * main.ts (Ctrl-C) it stops them the other way round, each service and the client draining
  * first, and exits once all of it has stopped.
+ *
+ * With `--dev` (`npm run dev`), the same system as a development loop: each service under
+ * `tsx watch`, the client under Next's dev server, as `skaffold dev` runs them in a cluster.
  */
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { freePort } from '@ticketing/devkit/free-port';
 import { READY_LINE } from '@ticketing/devkit/system/npm-start';
@@ -22,6 +26,12 @@ const port = Number(process.env.PORT ?? 3000);
 /** The front door's address: this machine only, unless HOST opens it (HOST=0.0.0.0: every interface). */
 const host = process.env.HOST || '127.0.0.1';
 const log = (line: string) => process.stdout.write(`${'ticketing'.padEnd(10)}| ${line}\n`);
+const dev = process.argv.includes('--dev');
+const DEV_LOOP_LINE =
+  'development loop: each service restarts when a file it imports changes (its src/, common/src/, contracts/src/), at no other time, ' +
+  'and one that fails to start waits for the next save; the client runs next dev, a changed page hot-reloads in the browser. ' +
+  'npm start runs the production build.';
+const clientDir = join(repoRoot, 'client');
 
 const running: ManagedProcess[] = [];
 let nats: NatsHandle | undefined;
@@ -32,6 +42,7 @@ const stopping = new AbortController();
 
 async function start(signal: AbortSignal) {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`PORT must be a port number, not "${process.env.PORT}"`);
+  if (dev) log(DEV_LOOP_LINE);
   // Read meanwhile, in a process of its own (settingsOf).
   const settingsRead = settingsOf(SERVICES);
   settingsRead.catch(() => {}); // awaited below; a start failing before then fails for its own reason
@@ -42,7 +53,10 @@ async function start(signal: AbortSignal) {
   // Our own NATS keeps its stream in dataDir, new with the databases; NATS_URL's does not.
   if (databases.created && !nats.seeds) await dropEarlierStream(nats.url, log);
   const keys = ensureDevelopmentKeys(dataDir, log);
-  const clientServer = ensureClientBuild(join(repoRoot, 'client'), log);
+  // Next's dev server compiles each page when asked for it; npm start serves the production build.
+  const clientCommand = dev
+    ? [createRequire(join(clientDir, 'package.json')).resolve('next/dist/bin/next'), 'dev', '--hostname', '127.0.0.1']
+    : [ensureClientBuild(clientDir, log)];
   signal.throwIfAborted();
 
   const ports = Object.fromEntries(await Promise.all(SERVICES.map(async (s) => [s, await freePort()]))) as Record<ServiceName, number>;
@@ -61,6 +75,7 @@ async function start(signal: AbortSignal) {
       },
       output: { prefixIndex: i },
       ownGroup: true,
+      watch: dev,
     }),
   );
   running.push(...services);
@@ -71,13 +86,13 @@ async function start(signal: AbortSignal) {
   const client = ManagedProcess.start({
     name: 'client',
     command: process.execPath,
-    args: [...NODE_HEAP_OPTIONS, clientServer],
-    cwd: join(repoRoot, 'client'),
+    args: [...NODE_HEAP_OPTIONS, ...clientCommand],
+    cwd: clientDir,
     env: {
       ...pickEnv(CLIENT_SETTINGS),
-      NODE_ENV: 'production',
+      NODE_ENV: dev ? 'development' : 'production',
       NEXT_TELEMETRY_DISABLED: '1',
-      PORT: String(clientPort),
+      PORT: String(clientPort), // next dev's --port too
       HOSTNAME: '127.0.0.1',
       AUTH_URL: base('auth'),
       TICKETS_URL: base('tickets'),

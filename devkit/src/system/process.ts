@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { NODE_HEAP_OPTIONS } from './node-heap.js';
@@ -28,6 +29,12 @@ export interface ProcessOptions {
   ownGroup?: boolean;
   /** Where it says it is ready, and which status means so (default: 200). */
   ready?: { url: string; isReady?: (status: number) => boolean };
+  /**
+   * It passes SIGTERM on to the process it runs and waits for it (tsx watch): a stop is sent to
+   * it alone. Sent to the whole group, that process would get two, and a service heeds one
+   * (run-service.ts): under tsx, the second ends it mid-drain.
+   */
+  relaysStop?: boolean;
 }
 
 const COLORS = [36, 33, 35, 32, 34, 31];
@@ -93,10 +100,14 @@ export class ManagedProcess {
 
   /** Sends `signal` to it (to its whole group when it has one); nothing when it is gone. */
   signal(signal: NodeJS.Signals): void {
+    this.send(signal, this.options.ownGroup ?? false);
+  }
+
+  private send(signal: NodeJS.Signals, toGroup: boolean): void {
     // An exited process's pid may be another process's by now; its group is still ours to clean up.
-    if (this.child.pid === undefined || (this.hasExited && !this.options.ownGroup)) return;
+    if (this.child.pid === undefined || (this.hasExited && !toGroup)) return;
     try {
-      process.kill(this.options.ownGroup ? -this.child.pid : this.child.pid, signal);
+      process.kill(toGroup ? -this.child.pid : this.child.pid, signal);
     } catch {
       // already gone
     }
@@ -136,7 +147,7 @@ export class ManagedProcess {
   async stop(options: { graceMs?: number; log?: (line: string) => void } = {}): Promise<number | null> {
     const { graceMs = 15_000, log } = options;
     if (!this.hasExited) {
-      this.signal('SIGTERM');
+      this.send('SIGTERM', (this.options.ownGroup ?? false) && !this.options.relaysStop);
       const timer = setTimeout(() => {
         log?.(`${this.name} did not stop within ${graceMs / 1000} s of SIGTERM: killing it`);
         this.signal('SIGKILL');
@@ -155,23 +166,36 @@ export class ManagedProcess {
   }
 }
 
+/** tsx's command line, whose `watch` runs a script again when a file it imported changes. */
+const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli');
+
 /**
  * A service as production runs it (`src/main.ts` from its own folder), with the environment
  * serviceEnv() builds, on top of only those of our variables that BASE_ENV and `inherit` name
  * (never the whole of ours); ready once `/readyz` answers 200.
+ *
+ * With `watch` (`npm run dev`), under `tsx watch`: the service restarts whenever a file it
+ * imported changes (its own sources, common's and contracts', which `--conditions=source`
+ * imports as sources), and at no other time; tsx stops it with SIGTERM first (SIGKILL after
+ * 5 s). One that fails to start stays down until the next change. The process is then tsx's,
+ * which outlives each run of the service.
  */
 export function startService(
   service: ServiceName,
-  options: { wiring: ServiceWiring; env?: Record<string, string>; inherit?: readonly string[]; output: Output; ownGroup?: boolean },
+  options: { wiring: ServiceWiring; env?: Record<string, string>; inherit?: readonly string[]; output: Output; ownGroup?: boolean; watch?: boolean },
 ): ManagedProcess {
+  const run = [...NODE_HEAP_OPTIONS, '--conditions=source'];
   return ManagedProcess.start({
     name: service,
     command: process.execPath,
-    args: [...NODE_HEAP_OPTIONS, '--conditions=source', '--import', 'tsx', 'src/main.ts'],
+    args: options.watch
+      ? [...NODE_HEAP_OPTIONS, TSX_CLI, 'watch', '--clear-screen=false', ...run, 'src/main.ts']
+      : [...run, '--import', 'tsx', 'src/main.ts'],
     cwd: join(repoRoot, service),
     env: { ...pickEnv(options.inherit ?? []), ...serviceEnv(service, options.wiring, options.env) },
     output: options.output,
     ownGroup: options.ownGroup,
+    relaysStop: options.watch,
     ready: { url: `http://127.0.0.1:${options.wiring.port}/readyz` },
   });
 }
