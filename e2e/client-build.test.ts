@@ -41,6 +41,12 @@ describe('the client build of npm start', () => {
     expect(clientBuildIsFresh(again)).toBe(false);
   });
 
+  it('when only next-env.d.ts changed since (next dev writes its own), then the build is used as it is', () => {
+    const client = aBuiltClient();
+    file('client/next-env.d.ts', 0);
+    expect(clientBuildIsFresh(client)).toBe(true);
+  });
+
   it('when the build has no event explorer (a production build, as in the image), then it is built again', () => {
     const client = aBuiltClient();
     rmSync(join(client, EXPLORER_ROUTE));

@@ -42,7 +42,8 @@ export function clientBuildIsFresh(clientDir: string): boolean {
 function newestSource(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (['.next', 'node_modules', 'dist'].includes(entry.name) || entry.name.startsWith('.')) continue;
+    // next-env.d.ts is written by Next itself (next dev and next build each write their own).
+    if (['.next', 'node_modules', 'dist', 'next-env.d.ts'].includes(entry.name) || entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : statSync(path).mtimeMs);
   }
