@@ -20,6 +20,7 @@ import {
   images,
   networkPolicyReferences,
   probeReferences,
+  rollouts,
   scalingReferences,
   secretNamesReferenced,
   serviceReferences,
@@ -282,6 +283,18 @@ describe('availability', () => {
     expect(availability(broken('availability'))).toEqual([
       'Deployment/client: no PodDisruptionBudget',
       "Deployment/orders: its autoscaler's range 1-6 does not keep 2 pods",
+    ]);
+  });
+
+  it('when both overlays are rendered, then every Deployment rolls out a new pod before it takes an old one away (maxUnavailable 0, surge 1)', () => {
+    expect(rollouts(dev)).toEqual([]);
+    expect(rollouts(prod)).toEqual([]);
+  });
+
+  it('when a Deployment rolls with the default strategy or may lose a ready pod, then the check names each', () => {
+    expect(rollouts(broken('rollout'))).toEqual([
+      'Deployment/client: strategy Recreate, not RollingUpdate with maxUnavailable 0',
+      'Deployment/orders: maxUnavailable 25%, not 0: a rollout may take a ready pod away first',
     ]);
   });
 

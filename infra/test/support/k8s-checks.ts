@@ -405,6 +405,23 @@ export function availability(objects: K8sObject[]): string[] {
 }
 
 /**
+ * A rollout never takes away a ready pod before its replacement is ready: every Deployment
+ * rolls with `maxUnavailable: 0` and a surge of at least one (with no surge it could not move).
+ */
+export function rollouts(objects: K8sObject[]): string[] {
+  return deployments(objects).flatMap((d) => {
+    const strategy = d.spec?.strategy;
+    if (strategy?.type !== 'RollingUpdate') return [`${idOf(d)}: strategy ${strategy?.type ?? 'unset (the default: 25% of the pods may be unavailable)'}, not RollingUpdate with maxUnavailable 0`];
+    const unavailable = strategy.rollingUpdate?.maxUnavailable;
+    const surge = strategy.rollingUpdate?.maxSurge;
+    const problems: string[] = [];
+    if (unavailable !== 0 && unavailable !== '0%') problems.push(`${idOf(d)}: maxUnavailable ${unavailable ?? 'unset (25%)'}, not 0: a rollout may take a ready pod away first`);
+    if (surge === 0 || surge === '0%') problems.push(`${idOf(d)}: maxSurge 0 with maxUnavailable 0: a rollout could never start`);
+    return problems;
+  });
+}
+
+/**
  * A workload that an autoscaler scales sets no replicas of its own: every apply would reset
  * the autoscaler's count to that number (the autoscaler's minReplicas is the floor instead).
  */
