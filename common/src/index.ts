@@ -50,6 +50,19 @@ export { failureCause, PermanentFailure, RetryLater, type FailureCause } from '.
 export { isNextVersion } from './bus/versioning.js';
 export { answerRequests, ask, RequestUnanswered } from './bus/requests.js';
 export { childTraceparent, currentTraceparent, runWithTrace } from './bus/trace.js';
+// The bus as a transport (JetStream's is the one that ships)
+export type {
+  Answering,
+  Deliveries,
+  Delivery,
+  EventTransport,
+  PublishOptions,
+  Reply,
+  Request,
+  StoreUsage,
+  SubscribeOptions,
+} from './bus/transport.js';
+export { Bus, jetStreamDelivery, type BusOptions } from './bus/bus.js';
 
 // Database: the outbox and inbox tables every service's schema includes
 export { advisoryLocks, whileHolding } from './db/advisory-locks.js';

@@ -6,7 +6,7 @@ import { dropDeadLetter, getDeadLetter, listDeadLetters, replayDeadLetter } from
 import { PermanentFailure } from '../src/bus/failures.js';
 import { defineListener } from '../src/bus/listener.js';
 import type { BaseConfig } from '../src/config/env.js';
-import { eventually, publishTestEvent, readStream, type TestService } from '@ticketing/testkit';
+import { eventually, publishTestEvent, readStream, jetStreamOf, type TestService } from '@ticketing/testkit';
 import { inbox, widgets } from './fixtures/schema.js';
 import { startFixtureService } from './fixtures/service.js';
 import { ticketCreated } from './fixtures/widgets.js';
@@ -51,7 +51,7 @@ async function threeDeadLetters() {
   for (const [payload, options] of [[ticketCreated({ title: 'one' })], [ticketCreated({ title: 'two' })], [null, { raw: 'not json' }]] as const) {
     ids.push(await publishTestEvent(t.bus, 'ticket.created', payload, options));
     letters = await eventually(async () => {
-      const found = await listDeadLetters(t!.service.bus);
+      const found = await listDeadLetters(jetStreamOf(t!.service));
       return found.length === ids.length && found;
     });
   }
@@ -66,35 +66,35 @@ describe('dead letters: list, replay, drop', () => {
     expect(letters[2]!.payload).toBe('not json');
     expect(JSON.parse(letters[0]!.payload)).toMatchObject({ title: 'one' });
     for (const l of letters) expect(Date.now() - l.time.getTime()).toBeLessThan(60_000);
-    expect(await listDeadLetters(t!.service.bus, { consumer: 'someone-else-ticket-created' })).toEqual([]);
-    expect(await getDeadLetter(t!.service.bus, letters[1]!.seq)).toEqual(letters[1]);
+    expect(await listDeadLetters(jetStreamOf(t!.service), { consumer: 'someone-else-ticket-created' })).toEqual([]);
+    expect(await getDeadLetter(jetStreamOf(t!.service), letters[1]!.seq)).toEqual(letters[1]);
     // Listing takes nothing away.
-    expect(await listDeadLetters(t!.service.bus, { consumer: CONSUMER })).toHaveLength(3);
+    expect(await listDeadLetters(jetStreamOf(t!.service), { consumer: CONSUMER })).toHaveLength(3);
   });
 
   it('when a dead letter is replayed, then only its consumer gets it again, it takes effect once (a repeated replay too), and it leaves the list', async () => {
     const { ids, letters } = await threeDeadLetters();
     state.broken = false;
-    await replayDeadLetter(t!.service.bus, letters[0]!);
+    await replayDeadLetter(jetStreamOf(t!.service), letters[0]!);
     await eventually(async () => (await widgetNames()).length === 1);
     // The same dead letter replayed again (a crash between publishing and removing it): JetStream
     // drops the second copy (same message id), and past its window the inbox would know the event.
-    await replayDeadLetter(t!.service.bus, letters[0]!);
+    await replayDeadLetter(jetStreamOf(t!.service), letters[0]!);
     expect(await readStream(t!.bus, 'replay.>')).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 500));
     expect(await widgetNames()).toEqual(['one']);
     const entries = await t!.service.database.db.select().from(inbox).where(eq(inbox.eventId, ids[0]!));
     expect(entries).toHaveLength(1);
-    expect((await listDeadLetters(t!.service.bus)).map((l) => l.eventId)).toEqual(ids.slice(1));
+    expect((await listDeadLetters(jetStreamOf(t!.service))).map((l) => l.eventId)).toEqual(ids.slice(1));
     // Sent to this consumer's replay subject, never back to ticket.created for every consumer.
     expect((await readStream(t!.bus, 'ticket.created')).length).toBe(3);
   });
 
   it('when a replayed event fails for good again, then it is dead-lettered again, not lost', async () => {
     const { letters } = await threeDeadLetters();
-    await replayDeadLetter(t!.service.bus, letters[0]!);
+    await replayDeadLetter(jetStreamOf(t!.service), letters[0]!);
     const again = await eventually(async () => {
-      const found = await listDeadLetters(t!.service.bus);
+      const found = await listDeadLetters(jetStreamOf(t!.service));
       return found.length === 3 && found.some((l) => l.seq > letters[2]!.seq) && found;
     });
     expect(again.map((l) => l.eventId).sort()).toEqual(letters.map((l) => l.eventId).sort());
@@ -103,9 +103,9 @@ describe('dead letters: list, replay, drop', () => {
   it('when a dead letter is dropped, then it is gone and nothing is applied', async () => {
     const { letters } = await threeDeadLetters();
     state.broken = false;
-    await dropDeadLetter(t!.service.bus, letters[2]!);
-    await dropDeadLetter(t!.service.bus, letters[2]!); // already gone: still fine
-    expect(await listDeadLetters(t!.service.bus)).toHaveLength(2);
+    await dropDeadLetter(jetStreamOf(t!.service), letters[2]!);
+    await dropDeadLetter(jetStreamOf(t!.service), letters[2]!); // already gone: still fine
+    expect(await listDeadLetters(jetStreamOf(t!.service))).toHaveLength(2);
     expect(await widgetNames()).toEqual([]);
   });
 
@@ -131,7 +131,7 @@ describe('dead letters: list, replay, drop', () => {
       expect(refused.status, args.join(' ')).toBe(2);
       expect(refused.stderr).toContain(message);
     }
-    expect(await listDeadLetters(t!.service.bus)).toHaveLength(3);
+    expect(await listDeadLetters(jetStreamOf(t!.service))).toHaveLength(3);
 
     const dropped = deadLetters('drop', String(letters[2]!.seq));
     expect(dropped.stdout).toContain('1 dead letter dropped');

@@ -7,6 +7,7 @@ import {
   publishTestEvent,
   readStream,
   recordingLogger,
+  jetStreamOf,
   type LogRecord,
   type TestService,
 } from '@ticketing/testkit';
@@ -29,7 +30,7 @@ const logged = (records: LogRecord[], msg: string, eventId: string) =>
 
 /** Takes the dead-letter subjects out of the test stream (or puts them back), so publishing there really fails. */
 async function deadLetterSubjectsInStream(present: boolean) {
-  const { jsm } = t!.service.bus;
+  const { jsm } = jetStreamOf(t!.service);
   const { env } = t!.bus;
   const info = await jsm.streams.info(env.NATS_STREAM);
   const filter = `${env.NATS_SUBJECT_PREFIX}${DEAD_LETTER_PREFIX}.>`;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineListener } from '../src/bus/listener.js';
 import type { BaseConfig } from '../src/config/env.js';
-import { eventually, publishTestEvent, type TestService } from '@ticketing/testkit';
+import { eventually, publishTestEvent, jetStreamOf, type TestService } from '@ticketing/testkit';
 import { widgets } from './fixtures/schema.js';
 import { startFixtureService } from './fixtures/service.js';
 import { widgetCount } from './fixtures/widgets.js';
@@ -50,7 +50,7 @@ describe('listeners, concurrently', () => {
     expect(handled.slice(5)).toEqual(['a1', 'a2']);
     expect(await widgetCount(t.service.database)).toBe(7);
     const info = await eventually(async () => {
-      const i = await t.service.bus.jsm.consumers.info(t.bus.env.NATS_STREAM, 'fixture-ticket-updated');
+      const i = await jetStreamOf(t.service).jsm.consumers.info(t.bus.env.NATS_STREAM, 'fixture-ticket-updated');
       return i.num_ack_pending === 0 && i.num_pending === 0 && i;
     }, { what: 'every event acked' });
     expect(info.delivered.consumer_seq).toBe(7); // each delivered once
@@ -72,7 +72,10 @@ describe('listeners, concurrently', () => {
     release();
     await stopping;
     expect(handled).toEqual(['b1', 'a1']);
-    const info = await t.service.bus.jsm.consumers.info(t.bus.env.NATS_STREAM, 'fixture-ticket-updated');
+    // An ack is sent without waiting for the server: flushed, it has reached the server.
+    const bus = jetStreamOf(t.service);
+    await bus.nc.flush();
+    const info = await bus.jsm.consumers.info(t.bus.env.NATS_STREAM, 'fixture-ticket-updated');
     expect(info.num_ack_pending).toBe(0);
   });
 });

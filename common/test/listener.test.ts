@@ -10,6 +10,7 @@ import {
   handleNextWithLostAck,
   publishTestEvent,
   readStream,
+  jetStreamOf,
   type TestService,
 } from '@ticketing/testkit';
 import { inbox, widgets } from './fixtures/schema.js';
@@ -53,7 +54,7 @@ describe('listeners', () => {
     const [entry] = await t.service.database.db.select().from(inbox).where(eq(inbox.eventId, eventId));
     expect(entry).toMatchObject({ consumer: 'fixture-ticket-created', subject: 'ticket.created' });
     const info = await eventually(async () => {
-      const i = await t.service.bus.jsm.consumers.info(t.bus.env.NATS_STREAM, 'fixture-ticket-created');
+      const i = await jetStreamOf(t.service).jsm.consumers.info(t.bus.env.NATS_STREAM, 'fixture-ticket-created');
       return i.num_ack_pending === 0 && i.num_pending === 0 && i;
     });
     expect(info.delivered.consumer_seq).toBe(1);

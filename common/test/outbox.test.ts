@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, isNull } from 'drizzle-orm';
 import pg from 'pg';
+import type { PubAck } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { advisoryLocks } from '../src/db/advisory-locks.js';
 import { atCommit, literal } from '../src/db/database.js';
@@ -126,7 +127,7 @@ describe('outbox', () => {
     await t.service.database.transaction((tx) => enqueueEvent(tx, 'ticket.created', ticketCreated()));
     const [row] = await t.service.database.db.select().from(outbox);
     // What the relay does before it marks the row: publish. Then it "crashes".
-    const first = await publishOutboxRow(t.service.bus, row!);
+    const first = (await publishOutboxRow(t.service.bus, row!)) as PubAck;
     expect(first.duplicate).toBe(false);
     expect(await t.service.database.db.select().from(outbox).where(isNull(outbox.sentAt))).toHaveLength(1);
 

@@ -4,7 +4,7 @@ import { STREAM_MAX_AGE_MS } from '../src/bus/bus.js';
 import type { BaseConfig } from '../src/config/env.js';
 import { enqueueEvent } from '../src/outbox/enqueue.js';
 import { INBOX_KEEP_MS, messagingRetention, pruneInbox } from '../src/outbox/retention.js';
-import { createTestService, eventually, publishTestEvent, type TestService } from '@ticketing/testkit';
+import { createTestService, eventually, publishTestEvent, jetStreamOf, type TestService } from '@ticketing/testkit';
 import { inbox, outbox } from './fixtures/schema.js';
 import { migrationsFolder } from './fixtures/service.js';
 import { ticketCreated } from './fixtures/widgets.js';
@@ -40,7 +40,7 @@ describe('retention', () => {
 
   it("when the stream is made, then it is limited to NATS_STREAM_MAX_BYTES and refuses new events when full; a service with another limit brings an existing stream to its own", async () => {
     const t = await start({ NATS_STREAM_MAX_BYTES: String(2 * MiB) });
-    const stream = () => t.service.bus.jsm.streams.info(t.bus.env.NATS_STREAM);
+    const stream = () => jetStreamOf(t.service).jsm.streams.info(t.bus.env.NATS_STREAM);
     expect((await stream()).config).toMatchObject({ max_bytes: 2 * MiB, discard: 'new' });
     await start({ NATS_STREAM_MAX_BYTES: String(MiB) }, t);
     expect((await stream()).config).toMatchObject({ max_bytes: MiB, discard: 'new' });
@@ -63,7 +63,7 @@ describe('retention', () => {
     const unsent = async () => (await t.service.database.db.select({ n: count() }).from(outbox).where(isNull(outbox.sentAt)))[0]!.n;
     expect(await unsent()).toBe(1);
     // Nothing was discarded to make room: the first event is still there.
-    const { jsm } = t.service.bus;
+    const { jsm } = jetStreamOf(t.service);
     expect((await jsm.streams.getMessage(t.bus.env.NATS_STREAM, { seq: 1 }))?.header.get('Nats-Msg-Id')).toBe(first);
 
     // Old events age out (here: purged), and the waiting one goes out.

@@ -11,6 +11,7 @@ export { publishedEvents, readStream } from './stream.js';
 export { eventually } from './eventually.js';
 export { publishTestEvent } from './publish.js';
 export { handleNextWithLostAck } from './lost-ack.js';
+export { jetStreamOf } from './jetstream-of.js';
 export { recordingLogger, type LogRecord } from './logs.js';
 export { expectErrors } from './http.js';
 export { expectDeadLettered, publishPoison } from './poison.js';

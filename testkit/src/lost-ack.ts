@@ -1,11 +1,13 @@
 import { consumerName } from '@ticketing/contracts';
 import {
   defaultListenerOptions,
+  jetStreamDelivery,
   handleMessage,
   type Listener,
   type ListenerOptions,
   type ServiceContext,
 } from '@ticketing/common';
+import { jetStreamOf } from './jetstream-of.js';
 import { fastListenerOptions } from './service.js';
 
 /**
@@ -19,15 +21,9 @@ export async function handleNextWithLostAck(
 ) {
   const opts = { ...defaultListenerOptions, ...fastListenerOptions, ackWaitMs: 1000, ...options };
   const durable = consumerName(service.name, listener.subject);
-  const consumer = await service.bus.ensureConsumer(durable, listener.subject, opts.ackWaitMs);
+  // One message pulled on its own, so no other is held back unacknowledged.
+  const consumer = await jetStreamOf(service).ensureConsumer(durable, listener.subject, opts.ackWaitMs);
   const msg = await consumer.next({ expires: 5000 });
   if (!msg) throw new Error(`no ${listener.subject} event to deliver`);
-  const ackLost = new Proxy(msg, {
-    get: (target, prop) => {
-      if (prop === 'ack') return () => {};
-      const value = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
-  await handleMessage(service, listener, durable, ackLost, opts);
+  await handleMessage(service, listener, durable, { ...jetStreamDelivery(msg), ack: () => {} }, opts);
 }

@@ -9,6 +9,7 @@ import {
   StorageType,
   type JetStreamClient,
   type JetStreamManager,
+  type JsMsg,
   type StreamConfig,
 } from '@nats-io/jetstream';
 import {
@@ -22,6 +23,7 @@ import {
 import { replaySubject, streamSubjectFilters } from '@ticketing/contracts';
 import type { Logger } from 'pino';
 import { waitFor } from '../service/wait-for.js';
+import type { Answering, Deliveries, Delivery, EventTransport, PublishOptions, Reply, Request, StoreUsage, SubscribeOptions } from './transport.js';
 
 export interface BusOptions {
   url: string;
@@ -63,14 +65,11 @@ export const DUPLICATE_WINDOW_MS = 2 * 60 * 1000;
 /** Old events age out; a week covers any replica that was down for a while. */
 export const STREAM_MAX_AGE_MS = 7 * 24 * 60 * 60 * 1000;
 
-export interface PublishOptions {
-  /** Event id: JetStream's de-duplication key. */
-  id: string;
-  headers?: Record<string, string | undefined>;
-}
-
-/** The event bus: one NATS connection, one JetStream stream holding every subject. */
-export class Bus {
+/**
+ * The event bus on NATS JetStream: one connection, one stream holding every subject, a durable
+ * pull consumer per group. The event id is the `Nats-Msg-Id`, JetStream's de-duplication key.
+ */
+export class Bus implements EventTransport {
   private constructor(
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
@@ -176,6 +175,45 @@ export class Bus {
     return this.js.consumers.get(this.stream, durable);
   }
 
+  async subscribe(group: string, subject: string, options: SubscribeOptions): Promise<Deliveries> {
+    const consumer = await this.ensureConsumer(group, subject, options.ackWaitMs);
+    const messages = await consumer.consume({ max_messages: options.maxInFlight });
+    return {
+      async *[Symbol.asyncIterator]() {
+        for await (const msg of messages) yield jetStreamDelivery(msg);
+      },
+      async close() {
+        await messages.close();
+      },
+    };
+  }
+
+  /** Core NATS request-reply: the reply comes to this connection's own inbox. */
+  request(subject: string, body: string, timeoutMs: number): Promise<Reply> {
+    return this.nc.request(this.subject(subject), body, { timeout: timeoutMs });
+  }
+
+  /** A queue group: core NATS gives each request to one subscriber of the group. */
+  answer(subject: string, group: string, respond: (request: Request) => void): Answering {
+    const subscription = this.nc.subscribe(this.subject(subject), {
+      queue: group,
+      callback: (err, msg) => {
+        if (!err) respond(msg);
+      },
+    });
+    return {
+      get closed() {
+        return subscription.isClosed();
+      },
+      drain: () => subscription.drain(),
+    };
+  }
+
+  async usage(): Promise<StoreUsage> {
+    const { state, config } = await this.jsm.streams.info(this.stream);
+    return { bytes: state.bytes, messages: state.messages, maxBytes: config.max_bytes };
+  }
+
   /** Readiness: the connection is up and the server answers. */
   async ping(): Promise<void> {
     if (this.nc.isClosed()) throw new Error('NATS connection closed');
@@ -186,6 +224,22 @@ export class Bus {
   async close(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.drain();
   }
+}
+
+/** A JetStream message as the listeners see every transport's: `retry` is a delayed nak, `reject` a term. */
+export function jetStreamDelivery(msg: JsMsg): Delivery {
+  return {
+    data: msg.data,
+    json: () => msg.json(),
+    header: (name) => msg.headers?.get(name) || undefined,
+    id: msg.headers?.get('Nats-Msg-Id') || `${msg.info.stream}:${msg.seq}`,
+    position: msg.seq,
+    deliveryCount: msg.info.deliveryCount,
+    publishedAt: Math.floor(msg.info.timestampNanos / 1e6),
+    ack: () => msg.ack(),
+    retry: (delayMs) => msg.nak(delayMs),
+    reject: (reason) => msg.term(reason),
+  };
 }
 
 /** JetStream's API error codes for a missing stream and a missing consumer. */

@@ -1,7 +1,7 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import { deadLetterHeaders, deadLetterSubject } from '@ticketing/contracts';
 import type { Logger } from 'pino';
 import type { ServiceContext } from '../service/context.js';
+import type { Delivery } from './transport.js';
 
 /**
  * Moves an event that cannot be handled out of the consumer's way: the original payload is
@@ -11,20 +11,20 @@ import type { ServiceContext } from '../service/context.js';
  */
 export async function deadLetter(
   service: ServiceContext,
-  msg: JsMsg,
+  msg: Delivery,
   info: { subject: string; consumer: string; eventId: string; reason: string; log: Logger },
 ): Promise<boolean> {
   try {
     await service.bus.publish(deadLetterSubject(info.consumer, info.subject), msg.data, {
       // Per delivered message (a redelivery of it is the same one), so a replayed event that
       // fails again is dead-lettered again rather than dropped as a duplicate.
-      id: `${info.eventId}:${info.consumer}:dead:${msg.seq}`,
+      id: `${info.eventId}:${info.consumer}:dead:${msg.position}`,
       headers: {
         [deadLetterHeaders.eventId]: info.eventId,
         [deadLetterHeaders.consumer]: info.consumer,
         [deadLetterHeaders.reason]: info.reason.replace(/[\r\n]+/g, ' ').slice(0, 1000),
-        [deadLetterHeaders.deliveries]: String(msg.info.deliveryCount),
-        traceparent: msg.headers?.get('traceparent'),
+        [deadLetterHeaders.deliveries]: String(msg.deliveryCount),
+        traceparent: msg.header('traceparent'),
       },
     });
   } catch (err) {

@@ -1,4 +1,3 @@
-import type { JsMsg } from '@nats-io/jetstream';
 import { consumerName, deadLetterHeaders, eventSchemas, type EventPayload, type Subject } from '@ticketing/contracts';
 import type { Logger } from 'pino';
 import type { Tx } from '../db/database.js';
@@ -8,6 +7,7 @@ import { deadLetter } from './dead-letter.js';
 import { failureCause } from './failures.js';
 import { KeyedLanes } from './lanes.js';
 import { runWithTrace } from './trace.js';
+import type { Delivery } from './transport.js';
 
 export interface HandlerContext {
   /** The transaction the inbox entry is written in: write the handler's effects here too. */
@@ -94,8 +94,10 @@ export async function startListeners(
 
 async function consumeForever(service: ServiceContext, listener: Listener, opts: ListenerOptions) {
   const durable = consumerName(service.name, listener.subject);
-  const consumer = await service.bus.ensureConsumer(durable, listener.subject, opts.ackWaitMs);
-  const messages = await consumer.consume({ max_messages: Math.max(20, 2 * opts.concurrency) });
+  const messages = await service.bus.subscribe(durable, listener.subject, {
+    ackWaitMs: opts.ackWaitMs,
+    maxInFlight: Math.max(20, 2 * opts.concurrency),
+  });
   const lanes = new KeyedLanes(opts.concurrency);
   const done = (async () => {
     try {
@@ -122,28 +124,27 @@ async function consumeForever(service: ServiceContext, listener: Listener, opts:
   };
 }
 
-export function handleMessage(service: ServiceContext, listener: Listener, consumer: string, msg: JsMsg, opts: ListenerOptions) {
+export function handleMessage(service: ServiceContext, listener: Listener, consumer: string, msg: Delivery, opts: ListenerOptions) {
   return handleParsed(service, listener, consumer, msg, parseEvent(listener.subject, msg), opts);
 }
 
 /** In the event's trace: its effects' events continue it, and every line logged about it (retries too) carries its id. */
-function handleParsed(service: ServiceContext, listener: Listener, consumer: string, msg: JsMsg, parsed: Parsed, opts: ListenerOptions) {
-  return runWithTrace(msg.headers?.get('traceparent'), () => handleInTrace(service, listener, consumer, msg, parsed, opts));
+function handleParsed(service: ServiceContext, listener: Listener, consumer: string, msg: Delivery, parsed: Parsed, opts: ListenerOptions) {
+  return runWithTrace(msg.header('traceparent'), () => handleInTrace(service, listener, consumer, msg, parsed, opts));
 }
 
-async function handleInTrace(service: ServiceContext, listener: Listener, consumer: string, msg: JsMsg, parsed: Parsed, opts: ListenerOptions) {
+async function handleInTrace(service: ServiceContext, listener: Listener, consumer: string, msg: Delivery, parsed: Parsed, opts: ListenerOptions) {
   const { subject } = listener;
   // A replayed dead letter carries the original event's id, so the inbox knows it.
-  const eventId =
-    msg.headers?.get(deadLetterHeaders.eventId) || msg.headers?.get('Nats-Msg-Id') || `${msg.info.stream}:${msg.seq}`;
-  const deliveryCount = msg.info.deliveryCount;
+  const eventId = msg.header(deadLetterHeaders.eventId) ?? msg.id;
+  const { deliveryCount } = msg;
   const log = service.logger.child({ consumer, subject, eventId, deliveryCount });
 
   if (!parsed.ok) {
     // A malformed event will never succeed: no point retrying it.
     const moved = await deadLetter(service, msg, { subject, consumer, eventId, reason: parsed.reason, log });
-    if (moved) msg.term(parsed.reason);
-    else msg.nak(opts.maxRetryDelayMs);
+    if (moved) msg.reject(parsed.reason);
+    else msg.retry(opts.maxRetryDelayMs);
     return;
   }
 
@@ -170,13 +171,13 @@ async function handleInTrace(service: ServiceContext, listener: Listener, consum
       const moved = await deadLetter(service, msg, { subject, consumer, eventId, reason, log });
       if (moved) {
         service.retries.settled(key);
-        msg.term(reason);
-      } else msg.nak(opts.maxRetryDelayMs);
+        msg.reject(reason);
+      } else msg.retry(opts.maxRetryDelayMs);
       return;
     }
     const delay = Math.min(opts.retryDelayMs * 2 ** (deliveryCount - 1), opts.maxRetryDelayMs);
-    msg.nak(delay);
-    const publishedAt = Math.floor(msg.info.timestampNanos / 1e6);
+    msg.retry(delay);
+    const { publishedAt } = msg;
     const noted = service.retries.failed(key, { cause, publishedAt });
     if (noted.becameStuck) {
       service.metrics.eventsStuck.inc({ subject, cause });
@@ -192,7 +193,7 @@ async function handleInTrace(service: ServiceContext, listener: Listener, consum
 
 type Parsed = { ok: true; event: EventPayload<Subject> } | { ok: false; reason: string };
 
-function parseEvent(subject: Subject, msg: JsMsg): Parsed {
+function parseEvent(subject: Subject, msg: Delivery): Parsed {
   let json: unknown;
   try {
     json = msg.json();

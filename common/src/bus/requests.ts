@@ -1,9 +1,8 @@
-import type { Msg, Subscription } from '@nats-io/transport-node';
 import type { RequestSubject } from '@ticketing/contracts';
 import type { z } from 'zod';
 import type { ServiceContext } from '../service/context.js';
 import type { Worker } from '../service/worker.js';
-import type { Bus } from './bus.js';
+import type { Answering, EventTransport, Reply, Request } from './transport.js';
 
 /** No replica answered in time (none running, or all busy): the asker's request fails, nothing was decided. */
 export class RequestUnanswered extends Error {
@@ -16,10 +15,10 @@ export class RequestUnanswered extends Error {
  * Asks `subject` (docs/design.md §4, Requests) and waits for one replica's answer, at most `timeoutMs`.
  * An answer that does not fit `reply` is as good as none.
  */
-export async function ask<T>(bus: Bus, subject: RequestSubject, body: unknown, reply: z.ZodType<T>, timeoutMs: number): Promise<T> {
-  let msg: Msg;
+export async function ask<T>(bus: EventTransport, subject: RequestSubject, body: unknown, reply: z.ZodType<T>, timeoutMs: number): Promise<T> {
+  let msg: Reply;
   try {
-    msg = await bus.nc.request(bus.subject(subject), JSON.stringify(body), { timeout: timeoutMs });
+    msg = await bus.request(subject, JSON.stringify(body), timeoutMs);
   } catch (err) {
     throw new RequestUnanswered(subject, err);
   }
@@ -40,9 +39,9 @@ export function answerRequests<Q, R>(
   schema: z.ZodType<Q>,
   handle: (request: Q) => Promise<R>,
 ): Worker {
-  let subscription: Subscription | undefined;
+  let answering: Answering | undefined;
   const inFlight = new Set<Promise<void>>();
-  const respond = async (msg: Msg) => {
+  const respond = async (msg: Request) => {
     const parsed = schema.safeParse(safeJson(msg));
     if (!parsed.success) {
       msg.respond(JSON.stringify({ error: 'invalid request' }));
@@ -58,26 +57,22 @@ export function answerRequests<Q, R>(
   return {
     name: `answer ${subject}`,
     get running() {
-      return subscription !== undefined && !subscription.isClosed();
+      return answering !== undefined && !answering.closed;
     },
     async start() {
-      subscription = service.bus.nc.subscribe(service.bus.subject(subject), {
-        queue: service.name,
-        callback: (err, msg) => {
-          if (err) return;
-          const done = respond(msg).finally(() => inFlight.delete(done));
-          inFlight.add(done);
-        },
+      answering = service.bus.answer(subject, service.name, (msg) => {
+        const done = respond(msg).finally(() => inFlight.delete(done));
+        inFlight.add(done);
       });
     },
     async stop() {
-      await subscription?.drain();
+      await answering?.drain();
       await Promise.all(inFlight);
     },
   };
 }
 
-function safeJson(msg: Msg): unknown {
+function safeJson(msg: Reply): unknown {
   try {
     return msg.json();
   } catch {

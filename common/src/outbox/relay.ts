@@ -1,6 +1,6 @@
 import { count, isNull, lt } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Bus } from '../bus/bus.js';
+import type { EventTransport } from '../bus/transport.js';
 import { advisoryLocks } from '../db/advisory-locks.js';
 import { atCommit, type Database } from '../db/database.js';
 import { outbox } from '../db/messaging-tables.js';
@@ -19,8 +19,8 @@ const BUSY = Symbol('busy');
 const KEEP_SENT_MS = 24 * 60 * 60 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 
-/** Publishes one outbox row. The event id is the `Nats-Msg-Id`, so a re-publish is dropped. */
-export function publishOutboxRow(bus: Bus, row: Pick<OutboxRow, 'id' | 'subject' | 'payload' | 'traceparent'>) {
+/** Publishes one outbox row. The event id is the transport's de-duplication key, so a re-publish is dropped. */
+export function publishOutboxRow(bus: EventTransport, row: Pick<OutboxRow, 'id' | 'subject' | 'payload' | 'traceparent'>) {
   return bus.publish(row.subject, JSON.stringify(row.payload), {
     id: row.id,
     headers: { traceparent: row.traceparent ?? undefined },
@@ -44,7 +44,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly database: Database,
-    private readonly bus: Bus,
+    private readonly bus: EventTransport,
     private readonly logger: Logger,
     private readonly metrics: Metrics,
     private readonly intervalMs = 5000,

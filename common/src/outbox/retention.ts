@@ -51,8 +51,8 @@ export async function pruneInbox(db: Executor, before: Date): Promise<number> {
 }
 
 async function measureStream(service: ServiceContext) {
-  const { state, config } = await service.bus.jsm.streams.info(service.bus.stream);
-  service.metrics.streamUsage.set({ measure: 'bytes' }, state.bytes);
-  service.metrics.streamUsage.set({ measure: 'messages' }, state.messages);
-  service.metrics.streamUsage.set({ measure: 'max_bytes' }, config.max_bytes);
+  const usage = await service.bus.usage();
+  service.metrics.streamUsage.set({ measure: 'bytes' }, usage.bytes);
+  service.metrics.streamUsage.set({ measure: 'messages' }, usage.messages);
+  service.metrics.streamUsage.set({ measure: 'max_bytes' }, usage.maxBytes);
 }

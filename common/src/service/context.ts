@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Bus } from '../bus/bus.js';
 import { RetryBook } from '../bus/retries.js';
+import type { EventTransport } from '../bus/transport.js';
 import type { BaseConfig } from '../config/env.js';
 import { connectDatabase, type Database, type TransactionOptions, type TransactionWork } from '../db/database.js';
 import { DatabaseNotifications } from '../db/notifications.js';
@@ -21,7 +22,8 @@ export interface ServiceContext<C extends BaseConfig = BaseConfig> {
   database: Database;
   /** LISTEN/NOTIFY on the service's database: wakes this replica on any replica's commit. */
   notifications: DatabaseNotifications;
-  bus: Bus;
+  /** The event bus, as every transport provides it (JetStream's is `Bus`). */
+  bus: EventTransport;
   relay: OutboxRelay;
   verifySession: SessionVerifier;
   /** One database transaction; events it wrote to the outbox are published right after commit (the relay hears the commit). */
