@@ -80,8 +80,8 @@ describe('npm run checkpoint against the running system', () => {
   });
 
   it('when the chapter is not one of the guide\'s, then it says how to run it and exits 2', async () => {
-    const { code, output } = await checkpoint(['22', '--url', web.url]);
-    expect({ code, output }).toMatchObject({ code: 2, output: expect.stringContaining('no chapter 22\nusage: npm run checkpoint -- <chapter 1-21> | --all') });
+    const { code, output } = await checkpoint(['23', '--url', web.url]);
+    expect({ code, output }).toMatchObject({ code: 2, output: expect.stringContaining('no chapter 23\nusage: npm run checkpoint -- <chapter 1-22> | --all') });
   });
 
   it('when the orders service is stopped, then the checkpoints of chapters 1 and 3 fail naming it, and pass again once it is back', async () => {

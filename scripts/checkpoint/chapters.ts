@@ -16,7 +16,7 @@ import { cancelledEvent } from './checks/tests.js';
 
 /**
  * What a learner's system does after each chapter of docs/guide/, as checks against its front
- * door. Chapters 1-12 are the core path; 13-21 the extra chapters. A chapter may list checks of
+ * door. Chapters 1-12 are the core path; 13-22 the extra chapters. A chapter may list checks of
  * earlier ones when it is about them again (chapter 12's experiments, chapter 9's cluster).
  */
 export interface Chapter {
@@ -54,4 +54,6 @@ export const CHAPTERS: readonly Chapter[] = [
   // Every word of the glossary names something the core path shows.
   { number: 20, title: 'Glossary', checks: [...new Set(core.flatMap((c) => c.checks))] },
   { number: 21, title: 'Kubernetes exercises', checks: [routes, purchaseFlow] },
+  // What the transport's contract asks, as the running system shows it: durable groups, each event handled once by each.
+  { number: 22, title: 'Variations', checks: [durableConsumers, handledOnce] },
 ];
