@@ -11,6 +11,7 @@
  *   requests.ts      the requests one service answers for another (NATS request-reply)
  *   bus-access.ts    which service publishes, consumes, asks and answers which subject (NATS's permissions)
  *   api.ts           the HTTP API's request and response bodies
+ *   explorer-feed.ts what the event explorer's stream sends (a development tool's API)
  *
  * Only events.ts, requests.ts and money.ts use zod: a browser page that needs names and types loads none of it.
  */
@@ -42,6 +43,7 @@ export {
 } from './requests.ts';
 export { busAccess, durablesOf, type BusService } from './bus-access.ts';
 export { SANDBOX_PAYMENT_METHODS } from './api.ts';
+export { handlersOf, type BusEvent, type ConsumerFloor, type ExplorerHello, type HandledUpdate, type ReaderUpdate } from './explorer-feed.ts';
 export type {
   ApiError,
   Credentials,

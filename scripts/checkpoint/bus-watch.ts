@@ -1,27 +1,7 @@
 import { eventStreamMessages } from '@ticketing/testkit/api-user';
 import { describeAnswer, unreachable } from './answers.js';
-import { consumerName } from '@ticketing/contracts';
+import { consumerName, handlersOf, type BusEvent, type ConsumerFloor } from '@ticketing/contracts';
 import { fail, waitFor } from './check.js';
-
-/**
- * The feed's messages as client/lib/bus-events.ts defines them (the client is a package of its
- * own, compiled by Next, so its types are restated here, as far as the checks read them).
- */
-export interface BusEvent {
-  seq: number;
-  subject: string;
-  time: string;
-  headers: Record<string, string>;
-  payload: unknown;
-  listeners: string[];
-  handledBy: string[];
-}
-interface ConsumerFloor {
-  name: string;
-  service: string;
-  subject: string;
-  ackFloor: number;
-}
 
 /** How much of the stream's history the feed is opened with: enough for what a check looks back at. */
 const HISTORY = 500;
@@ -95,11 +75,7 @@ export class BusWatch {
   /** Which services listen to `event`, and which of them have handled it (acknowledged it after their commit). */
   handlers(event: BusEvent): { listeners: string[]; handledBy: string[] } {
     // A consumer has handled every event of its subject up to its ack floor (chapter 11, "How it works").
-    const mine = this.consumers.filter((c) => c.subject === event.subject);
-    return {
-      listeners: [...new Set([...event.listeners, ...mine.map((c) => c.service)])],
-      handledBy: [...new Set([...event.handledBy, ...mine.filter((c) => c.ackFloor >= event.seq).map((c) => c.service)])],
-    };
+    return handlersOf(event, this.consumers);
   }
 
   /** Waits until each of `services` has handled `event`; fails naming the ones that have not. */
