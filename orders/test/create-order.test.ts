@@ -198,6 +198,7 @@ describe('POST /api/orders', () => {
       const res = await t.http.post('/api/orders').set('Cookie', (await aUser()).cookie).send({ ticketId: ticket.id });
 
       expectErrors(res, 409, [undefined]);
+      expect(res.body.errors[0].message).toBe('Ticket is already reserved');
       expect(await observableState(t)).toEqual(before);
     });
 
@@ -213,7 +214,7 @@ describe('POST /api/orders', () => {
       expect(await observableState(t)).toEqual(before);
     });
 
-    it('when the ticket was paid for by another order, then 409 (a complete order keeps its ticket)', async () => {
+    it('when the ticket was paid for by another order, then 409 "Ticket is already sold" (a complete order keeps its ticket)', async () => {
       const first = await aUser();
       const ticket = await replicateTicket(t);
       const paid = await createOrder(t, first, ticket.id);
@@ -223,6 +224,7 @@ describe('POST /api/orders', () => {
       const res = await t.http.post('/api/orders').set('Cookie', (await aUser()).cookie).send({ ticketId: ticket.id });
 
       expectErrors(res, 409, [undefined]);
+      expect(res.body.errors[0].message).toBe('Ticket is already sold');
       expect(await observableState(t)).toEqual(before);
     });
 

@@ -1,9 +1,10 @@
 import { conflict, isUniqueViolation, notFound, parseBody, userOf } from '@ticketing/common';
-import { eq } from 'drizzle-orm';
+import { OrderStatus } from '@ticketing/contracts';
+import { and, eq } from 'drizzle-orm';
 import type { RequestHandler } from 'express';
 import { countLiveOrders, createOrder } from '../changes.js';
 import type { OrdersService } from '../config.js';
-import { ONE_LIVE_ORDER_PER_TICKET, tickets } from '../db/schema.js';
+import { ONE_LIVE_ORDER_PER_TICKET, orders, tickets } from '../db/schema.js';
 import { orderInput } from '../inputs.js';
 
 /** POST /api/orders: a signed-in user reserves a ticket until the order expires or is paid. */
@@ -23,8 +24,19 @@ export function createOrderRoute(service: OrdersService): RequestHandler {
       });
       res.status(201).json(order);
     } catch (err) {
-      if (isUniqueViolation(err, ONE_LIVE_ORDER_PER_TICKET)) throw conflict('Ticket is already reserved');
+      if (isUniqueViolation(err, ONE_LIVE_ORDER_PER_TICKET)) {
+        throw conflict((await sold(service, ticketId)) ? 'Ticket is already sold' : 'Ticket is already reserved');
+      }
       throw err;
     }
   };
+}
+
+/** Whether the order holding the ticket is paid: the buyer is told it is sold, not just reserved. */
+async function sold(service: OrdersService, ticketId: string): Promise<boolean> {
+  const [paid] = await service.database.db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(and(eq(orders.ticketId, ticketId), eq(orders.status, OrderStatus.Complete)));
+  return paid !== undefined;
 }
