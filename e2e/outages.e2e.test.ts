@@ -7,7 +7,8 @@ import { eventually } from '@ticketing/testkit';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser, newVisitor, screenshot } from './browser.js';
-import { sellTicket, signUp } from './flows.js';
+import type { ApiUser } from './client.js';
+import { orderTicket, sellTicket, signUp } from './flows.js';
 import { RunningSystem } from './system.js';
 import { WebClient } from './web-client.js';
 
@@ -42,6 +43,27 @@ afterAll(async () => {
 
 /** As long as the learner's: the bus away for 20 s. */
 const NATS_OUTAGE_MS = 20_000;
+
+/** Signs `user` in through the sign-in form; the browser lands on the home page. */
+async function signIn(page: Page, user: ApiUser) {
+  expect((await page.goto('/auth/signin'))?.status()).toBe(200);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL('/');
+  await page.getByText(user.email).waitFor();
+}
+
+/** A page answered 503 at its own address, saying `message` inside the site's header and footer. */
+async function expectUnavailable(page: Page, path: string, message: string) {
+  const res = await page.goto(path);
+  expect(res?.status(), path).toBe(503);
+  expect(res?.headers()['retry-after']).toBeDefined();
+  expect(new URL(page.url()).pathname).toBe(path);
+  await page.getByRole('alert').filter({ hasText: message }).waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+  await page.getByRole('contentinfo').waitFor();
+}
 
 const markNotReloaded = (page: Page) => page.evaluate(() => Object.assign(globalThis, { notReloaded: true }));
 const wasNotReloaded = (page: Page) => page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded === true);
@@ -99,25 +121,14 @@ describe('pages while the tickets service is down', () => {
     try {
       // The first request since it went (the page finds out while rendering) and those after it alike.
       for (const path of ['/', ticketPath, '/', ticketPath]) {
-        const res = await visitor.goto(path);
-        expect(res?.status(), path).toBe(503);
-        expect(res?.headers()['retry-after']).toBeDefined();
-        expect(new URL(visitor.url()).pathname).toBe(path);
-        await visitor.getByRole('alert').filter({ hasText: UNAVAILABLE }).waitFor();
-        // The site's layout: its header and navigation, and its footer.
+        await expectUnavailable(visitor, path, UNAVAILABLE);
+        // The site's header, signed out.
         await visitor.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).waitFor();
-        await visitor.getByRole('contentinfo').waitFor();
       }
       await screenshot(visitor, 'tickets-unavailable');
 
       // Pages that do not need tickets: signing in (auth), and the orders page (orders).
-      const signin = await visitor.goto('/auth/signin');
-      expect(signin?.status()).toBe(200);
-      await visitor.getByLabel('Email').fill(seller.email);
-      await visitor.getByLabel('Password').fill(seller.password);
-      await visitor.getByRole('button', { name: 'Sign in', exact: true }).click();
-      await visitor.waitForURL('/');
-      await visitor.getByText(seller.email).waitFor();
+      await signIn(visitor, seller);
       await visitor.getByRole('alert').filter({ hasText: UNAVAILABLE }).waitFor();
       const orders = await visitor.goto('/orders');
       expect(orders?.status()).toBe(200);
@@ -133,5 +144,69 @@ describe('pages while the tickets service is down', () => {
     await visitor.getByRole('heading', { name: `Sonata ${run}` }).waitFor();
     expect((await visitor.goto('/'))?.status()).toBe(200);
     await visitor.getByRole('link', { name: new RegExp(`Sonata ${run}`) }).waitFor();
+  });
+});
+
+describe('pages while the orders service is down', () => {
+  const UNAVAILABLE = 'Your orders can’t be shown right now; try again in a moment.';
+
+  it('when orders is down, then My orders, an order page and its bank challenge answer 503 with a message in the site layout while ticket pages still answer 200; once it is back they show the order again', async () => {
+    const seller = await signUp(system);
+    const ticket = await sellTicket(seller, `Nocturne ${run}`);
+    const buyer = await signUp(system);
+    const order = (await orderTicket(buyer, ticket.id)).body as { id: string };
+    const orderPath = `/orders/${order.id}`;
+    const visitor = await newVisitor(browser, web.url);
+    await signIn(visitor, buyer);
+    expect((await visitor.goto(orderPath))?.status()).toBe(200);
+    await visitor.getByRole('heading', { name: `Nocturne ${run}` }).waitFor();
+
+    await system.kill('orders');
+    try {
+      // The first request since it went (found out while rendering) and those after it alike.
+      for (const path of ['/orders', orderPath, `${orderPath}/authenticate`, '/orders', orderPath]) {
+        await expectUnavailable(visitor, path, UNAVAILABLE);
+        await visitor.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My orders' }).waitFor();
+      }
+      await screenshot(visitor, 'orders-unavailable');
+
+      // Pages that need tickets, not orders.
+      expect((await visitor.goto('/'))?.status()).toBe(200);
+      await visitor.getByRole('heading', { name: 'Tickets for sale' }).waitFor();
+      expect((await visitor.goto(`/tickets/${ticket.id}`))?.status()).toBe(200);
+      await visitor.getByRole('heading', { name: `Nocturne ${run}` }).waitFor();
+      // Followed from a link, in the page (the router's own request): the orders message.
+      await visitor.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'My orders' }).click();
+      await visitor.getByRole('alert').filter({ hasText: UNAVAILABLE }).waitFor();
+    } finally {
+      await system.startService('orders');
+    }
+
+    await eventually(async () => (await visitor.goto(orderPath))?.status() === 200, { what: 'the order page to be shown again', timeoutMs: 15_000 });
+    await visitor.getByRole('heading', { name: `Nocturne ${run}` }).waitFor();
+    expect((await visitor.goto('/orders'))?.status()).toBe(200);
+    await visitor.getByRole('link', { name: `Nocturne ${run}` }).waitFor();
+  });
+
+  it('when payments is down, then the order page still shows the order, and paying says it failed and can be tried again', async () => {
+    const seller = await signUp(system);
+    const ticket = await sellTicket(seller, `Etude ${run}`);
+    const buyer = await signUp(system);
+    const order = (await orderTicket(buyer, ticket.id)).body as { id: string };
+    const visitor = await newVisitor(browser, web.url);
+    await signIn(visitor, buyer);
+
+    await system.kill('payments');
+    try {
+      expect((await visitor.goto(`/orders/${order.id}`))?.status()).toBe(200);
+      await visitor.getByRole('heading', { name: `Etude ${run}` }).waitFor();
+      const pay = visitor.getByRole('button', { name: /^Pay / });
+      await pay.click();
+      await visitor.locator('form.payment-form').getByRole('alert').waitFor();
+      await screenshot(visitor, 'payments-unavailable');
+      expect(await pay.isEnabled()).toBe(true);
+    } finally {
+      await system.startService('payments');
+    }
   });
 });

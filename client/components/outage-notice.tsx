@@ -1,11 +1,11 @@
 import { headers } from 'next/headers';
-import { unavailableMessage, UNAVAILABLE_HEADER, type PageService } from '@/lib/service-outages';
+import { isPageService, unavailableMessage, UNAVAILABLE_HEADER, type PageService } from '@/lib/service-outages';
 import { TryAgainButton } from './try-again-button';
 
 /** The service this page must do without: proxy.ts found it down and answers 503 (lib/service-outages.ts). */
 export async function missingService(): Promise<PageService | undefined> {
   const service = (await headers()).get(UNAVAILABLE_HEADER);
-  return service && service in unavailableMessage ? (service as PageService) : undefined;
+  return service && isPageService(service) ? service : undefined;
 }
 
 /** The page's title meanwhile. */
@@ -21,7 +21,7 @@ export async function outageNotice() {
   return (
     <div className="narrow card">
       <h1>{OUTAGE_TITLE}</h1>
-      <p role="alert">{unavailableMessage[service]}</p>
+      <p role="alert">{unavailableMessage(service)}</p>
       <TryAgainButton />
     </div>
   );

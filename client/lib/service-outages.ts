@@ -13,8 +13,24 @@
  * pages are separate bundles of one process.
  */
 
-/** The services a page may not be shown without. */
-export type PageService = 'tickets';
+/**
+ * The services a page may not be shown without, each with the pages that need it and what they
+ * say in its place. A page needs at most one: the one whose data it is about.
+ */
+const pageServices = {
+  // The list, a ticket's page, its edit page and "My tickets" (not the new-ticket form).
+  tickets: {
+    pages: /^\/(tickets\/(?!new\/?$)[^/]+(\/edit)?\/?)?$/,
+    message: 'Tickets can’t be shown right now; try again in a moment.',
+  },
+  // "My orders", an order's page and its sandbox bank challenge (which shows the order's ticket).
+  orders: {
+    pages: /^\/orders(\/[^/]+(\/authenticate)?)?\/?$/,
+    message: 'Your orders can’t be shown right now; try again in a moment.',
+  },
+} as const;
+
+export type PageService = keyof typeof pageServices;
 
 /** While a service is down, how often a request is let through to try it. */
 export const RETRY_MS = 2000;
@@ -23,18 +39,23 @@ export const RETRY_MS = 2000;
 export const PAGE_HEADER = 'x-ticketing-page';
 export const UNAVAILABLE_HEADER = 'x-ticketing-unavailable';
 
-/** What the page says in place of what it cannot show. */
-export const unavailableMessage: Record<PageService, string> = {
-  tickets: 'Tickets can’t be shown right now; try again in a moment.',
-};
+/** What a page says in place of what it cannot show. */
+export function unavailableMessage(service: PageService): string {
+  return pageServices[service].message;
+}
+
+/** Whether a name (the proxy's header, say) is one of those services. */
+export function isPageService(service: string): service is PageService {
+  return Object.hasOwn(pageServices, service);
+}
 
 const holder = globalThis as typeof globalThis & { ticketingOutages?: Map<string, number> };
 /** Each service known to be down, and when a request last tried it. */
 const outages = (holder.ticketingOutages ??= new Map<string, number>());
 
-/** The service a page cannot be shown without: tickets for the list, a ticket's page, its edit page and "My tickets". */
+/** The service a page cannot be shown without, if any. */
 export function serviceOfPage(pathname: string): PageService | undefined {
-  return /^\/(tickets\/(?!new\/?$)[^/]+(\/edit)?\/?)?$/.test(pathname) ? 'tickets' : undefined;
+  return (Object.keys(pageServices) as PageService[]).find((service) => pageServices[service].pages.test(pathname));
 }
 
 export function serviceFailed(service: string, now = Date.now()): void {

@@ -1,19 +1,44 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { knownDown, RETRY_MS, serviceAnswered, serviceFailed, serviceOfPage } from '../lib/service-outages.js';
+import { isPageService, knownDown, RETRY_MS, serviceAnswered, serviceFailed, serviceOfPage, unavailableMessage } from '../lib/service-outages.js';
 
-/** Which pages wait for the tickets service, and how an outage of it is kept (proxy.ts and server-api.ts tell it). */
-afterEach(() => serviceAnswered('tickets'));
+/** Which pages wait for which service, and how an outage of one is kept (proxy.ts and server-api.ts tell it). */
+afterEach(() => {
+  serviceAnswered('tickets');
+  serviceAnswered('orders');
+});
 
-describe('the pages that cannot be shown without tickets', () => {
-  it.each(['/', '/tickets/3f0c8a52-9a7e-4d7b-9d55-0e6f1d3c2b1a', '/tickets/3f0c8a52-9a7e-4d7b-9d55-0e6f1d3c2b1a/edit', '/tickets/mine', '/tickets/mine/'])(
-    'when the page is %s, then it needs tickets',
-    (path) => expect(serviceOfPage(path)).toBe('tickets'),
-  );
+const id = '3f0c8a52-9a7e-4d7b-9d55-0e6f1d3c2b1a';
 
-  it.each(['/auth/signin', '/auth/signup', '/orders', '/orders/3f0c8a52-9a7e-4d7b-9d55-0e6f1d3c2b1a', '/tickets/new', '/events', '/tickets/a/b'])(
+describe('the pages that cannot be shown without a service', () => {
+  it.each([
+    ['/', 'tickets'],
+    [`/tickets/${id}`, 'tickets'],
+    [`/tickets/${id}/edit`, 'tickets'],
+    ['/tickets/mine', 'tickets'],
+    ['/tickets/mine/', 'tickets'],
+    ['/orders', 'orders'],
+    ['/orders/', 'orders'],
+    [`/orders/${id}`, 'orders'],
+    [`/orders/${id}/authenticate`, 'orders'],
+  ])('when the page is %s, then it needs %s', (path, service) => expect(serviceOfPage(path)).toBe(service));
+
+  it.each(['/auth/signin', '/auth/signup', '/tickets/new', '/events', '/tickets/a/b', `/orders/${id}/edit`, `/orders/${id}/authenticate/x`, '/ordersx', '/payments'])(
     'when the page is %s, then it does without',
     (path) => expect(serviceOfPage(path)).toBeUndefined(),
   );
+
+  it('when a page needs orders, then it says its orders cannot be shown, not tickets', () => {
+    expect(unavailableMessage('orders')).toBe('Your orders can’t be shown right now; try again in a moment.');
+    expect(unavailableMessage('tickets')).toBe('Tickets can’t be shown right now; try again in a moment.');
+  });
+
+  it.each([
+    ['tickets', true],
+    ['orders', true],
+    ['payments', false],
+    ['toString', false],
+    ['', false],
+  ])('when the proxy names %j as missing, then it is a page service: %s', (name, known) => expect(isPageService(name)).toBe(known));
 });
 
 describe('an outage of a service', () => {
@@ -37,9 +62,12 @@ describe('an outage of a service', () => {
     expect(knownDown('tickets', 1001)).toBe(false);
   });
 
-  it('when another service fails, then pages needing tickets are not held back', () => {
-    serviceFailed('orders', 1000);
-    expect(knownDown('tickets', 1001)).toBe(false);
-    serviceAnswered('orders');
+  it.each([
+    ['orders', 'tickets'],
+    ['tickets', 'orders'],
+  ] as const)('when %s fails, then pages needing %s are not held back', (failed, other) => {
+    serviceFailed(failed, 1000);
+    expect(knownDown(failed, 1001)).toBe(true);
+    expect(knownDown(other, 1001)).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { outageNotice } from '@/components/outage-notice';
 import { formatPrice, orderStatusLabel } from '@/lib/format';
 import { requireUser } from '@/lib/guards';
 import { listOrders } from '@/lib/server-api';
@@ -7,6 +8,8 @@ import { listOrders } from '@/lib/server-api';
 export const metadata: Metadata = { title: 'My orders' };
 
 export default async function OrdersPage() {
+  const outage = await outageNotice();
+  if (outage) return outage;
   await requireUser('/orders');
   const orders = (await listOrders()) ?? [];
   return (

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { outageNotice } from '@/components/outage-notice';
 import { OrderView } from '@/components/order-view';
 import { requireUser } from '@/lib/guards';
 import type { IdParams } from '@/lib/params';
@@ -9,6 +10,8 @@ import { getOrder, stripePublishableKey } from '@/lib/server-api';
 export const metadata: Metadata = { title: 'Order' };
 
 export default async function OrderPage({ params }: { params: IdParams }) {
+  const outage = await outageNotice();
+  if (outage) return outage;
   const { id } = await params;
   await requireUser(`/orders/${id}`);
   const order = await getOrder(id);

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import { notFound } from 'next/navigation';
+import { outageNotice } from '@/components/outage-notice';
 import { SandboxChallenge } from '@/components/sandbox-challenge';
 import { requireUser } from '@/lib/guards';
 import type { IdParams } from '@/lib/params';
@@ -14,6 +15,8 @@ export const metadata: Metadata = { title: 'Confirm your payment' };
  * bank's own step in a dialog on the order page instead.)
  */
 export default async function AuthenticatePage({ params }: { params: IdParams }) {
+  const outage = await outageNotice();
+  if (outage) return outage;
   const { id } = await params;
   await requireUser(`/orders/${id}/authenticate`);
   const order = await getOrder(id);
