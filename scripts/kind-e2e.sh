@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The kind end-to-end run: a throwaway kind cluster, the pinned Gateway API and Envoy Gateway,
 # the dev overlay deployed with `skaffold run`, then the whole-system purchase tests through
-# the Gateway (npm run test:cluster), a pod killed while purchases are in flight included.
+# the Gateway (npm run test:cluster), a pod killed while purchases are in flight included,
+# then the guide's Kubernetes exercises, each as the script a learner runs (scripts/exercises/).
 # On failure, everything needed to see why goes to $DUMP_DIR. The cluster is deleted at the
 # end unless KEEP_CLUSTER=1 (a kept cluster is reused by the next run).
 #
@@ -45,6 +46,15 @@ STATEFULSETS=(
   expiration-postgres
   payments-postgres
 )
+# docs/guide/21-kubernetes-exercises.md's scripts that drive kubectl, run in this order.
+EXERCISES=(
+  self-heal.sh
+  scale.sh
+  rollout.sh
+  storage.sh
+  dns.sh
+  config.sh
+)
 
 CLUSTER_NAME="${CLUSTER_NAME:-ticketing-e2e}"
 CONTEXT="kind-$CLUSTER_NAME"
@@ -54,6 +64,12 @@ ROLLOUT_TIMEOUT="${ROLLOUT_TIMEOUT:-10m}"
 
 step() { printf '\n==> %s\n' "$*"; }
 kc() { kubectl --context "$CONTEXT" "$@"; }
+# Every Deployment and StatefulSet of the dev overlay has rolled out, one by one.
+rolled_out() {
+  local name
+  for name in "${DEPLOYMENTS[@]}"; do kc rollout status "deployment/$name" --timeout="$ROLLOUT_TIMEOUT"; done
+  for name in "${STATEFULSETS[@]}"; do kc rollout status "statefulset/$name" --timeout="$ROLLOUT_TIMEOUT"; done
+}
 
 # 1. Every tool first, all missing ones named at once, before anything is created.
 step "checking the tools"
@@ -159,8 +175,7 @@ for image in "${IMAGES[@]}"; do
   grep -q "/$image " <<<"$node_images" || { echo "image $image was not loaded into the node" >&2; exit 1; }
 done
 step "waiting for every Deployment and StatefulSet"
-for name in "${DEPLOYMENTS[@]}"; do kc rollout status "deployment/$name" --timeout="$ROLLOUT_TIMEOUT"; done
-for name in "${STATEFULSETS[@]}"; do kc rollout status "statefulset/$name" --timeout="$ROLLOUT_TIMEOUT"; done
+rolled_out
 
 # 10. The Gateway is programmed and answers on the host, through the port mapping.
 step "waiting for the Gateway at $BASE_URL"
@@ -178,6 +193,16 @@ E2E_BASE_URL="$BASE_URL" KUBE_CONTEXT="$CONTEXT" npm run test:cluster
 
 # 12. After the kills, every workload is back and no pod is left failing.
 step "checking every workload recovered"
-for name in "${DEPLOYMENTS[@]}"; do kc rollout status "deployment/$name" --timeout="$ROLLOUT_TIMEOUT"; done
-for name in "${STATEFULSETS[@]}"; do kc rollout status "statefulset/$name" --timeout="$ROLLOUT_TIMEOUT"; done
+rolled_out
+
+# 13. The guide's exercises against the same cluster, through the Gateway: each fails on what
+# the chapter says must not happen (a purchase left incomplete, a request failed during a
+# rollout, data lost with a pod). They delete pods, scale and restart Deployments and edit a
+# ConfigMap, each putting back what it changed; then every workload must be back once more.
+for exercise in "${EXERCISES[@]}"; do
+  step "exercise: scripts/exercises/$exercise"
+  TICKETING_URL="$BASE_URL" KUBE_CONTEXT="$CONTEXT" "scripts/exercises/$exercise"
+done
+step "checking every workload recovered from the exercises"
+rolled_out
 step "the kind end-to-end run passed"

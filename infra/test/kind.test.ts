@@ -2,11 +2,13 @@
  * scripts/kind-e2e.sh, reviewed without a cluster: the images it checks on the node are
  * skaffold's, the workloads it waits for are the dev overlay's, its entry point is reached
  * through infra/kind/'s port mapping and EnvoyProxy to the Gateway's listener, it installs the
- * versions docs/deploy.md pins, and the workflow runs it and uploads its dump. Each check also
- * runs on a broken stand-in from fixtures/broken/kind/. The run itself happens in CI
+ * versions docs/deploy.md pins, it runs every exercise script that drives kubectl, and the
+ * workflow runs it and uploads its dump. Each check also runs on a broken stand-in (from
+ * fixtures/broken/kind/, or the script's text changed in place). The run itself happens in CI
  * (.github/workflows/e2e-kind.yml) or wherever Docker is.
  */
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { devOverlayOfThisFile } from './support/kustomize.js';
@@ -15,6 +17,7 @@ import {
   entryPointProblems,
   imageProblems,
   kindDir,
+  parseScript,
   readKindFiles,
   readScript,
   readYaml,
@@ -23,6 +26,7 @@ import {
   versionProblems,
   workflowProblems,
   workloadProblems,
+  type KindScript,
   type Workflow,
 } from './support/kind.js';
 import { fixturesDir, read, repoRoot } from './support/repo.js';
@@ -35,6 +39,22 @@ const deployMd = read('docs/deploy.md');
 const workflow = readYaml<Workflow>(join(repoRoot, '.github', 'workflows', 'e2e-kind.yml'));
 
 const devOverlay = devOverlayOfThisFile();
+
+/**
+ * The guide's exercise scripts that drive kubectl (those that source lib.sh) are exactly what the
+ * script lists in EXERCISES, and it runs each of them; a listed one that does not exist is named.
+ */
+const exercisesDir = join(repoRoot, 'scripts', 'exercises');
+function exerciseProblems(kind: KindScript): string[] {
+  const onCluster = readdirSync(exercisesDir).filter((f) => f.endsWith('.sh') && /^source .*\/lib\.sh"$/m.test(read(`scripts/exercises/${f}`)));
+  const listed = kind.arrays.EXERCISES ?? [];
+  const problems = [
+    ...listed.filter((f) => !onCluster.includes(f)).map((f) => `EXERCISES lists ${f}, which is no exercise script of scripts/exercises/ that drives kubectl`),
+    ...onCluster.filter((f) => !listed.includes(f)).map((f) => `scripts/exercises/${f} drives kubectl, and EXERCISES does not list it`),
+  ];
+  if (!/for exercise in "\$\{EXERCISES\[@\]\}"; do\n(.*\n)*?\s+.*"scripts\/exercises\/\$exercise"\n/.test(kind.text)) problems.push('nothing runs scripts/exercises/$exercise for each of EXERCISES');
+  return problems;
+}
 
 describe('scripts/kind-e2e.sh', () => {
   it('when parsed by bash, then it has no syntax error', () => {
@@ -101,6 +121,29 @@ describe('scripts/kind-e2e.sh', () => {
       "the EnvoyProxy's Service is LoadBalancer, not NodePort: kind has no load balancer",
       "node port 30080 is for Service port 8080, which no HTTP listener of the dev overlay's Gateway has (ticketing:80)",
       'the GatewayClass patch refers to EnvoyProxy/envoy-gateway-system/kind-nodeport, not the EnvoyProxy envoy-gateway-system/kind-node-port',
+    ]);
+  });
+
+  it('when linted by shellcheck, then it finds nothing', () => {
+    const result = spawnSync('shellcheck', ['--format=gcc', scriptPath], { encoding: 'utf8' });
+    expect(result.error, 'shellcheck does not run: apt-get install shellcheck').toBeUndefined();
+    expect(result.stdout).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it("when its exercises are compared with scripts/exercises/, then it runs every script there that drives kubectl, after the purchase tests", () => {
+    expect(exerciseProblems(script)).toEqual([]);
+    expect(script.arrays.EXERCISES).toEqual(['self-heal.sh', 'scale.sh', 'rollout.sh', 'storage.sh', 'dns.sh', 'config.sh']);
+    expect(script.text.indexOf('"${EXERCISES[@]}"')).toBeGreaterThan(script.text.indexOf('npm run test:cluster'));
+  });
+
+  it('when an exercise is left out, one made up, or the loop no longer runs them, then the check names each', () => {
+    const broken = parseScript(script.text.replace('  rollout.sh\n', '  rolling.sh\n').replace('"scripts/exercises/$exercise"', 'echo "$exercise"'));
+
+    expect(exerciseProblems(broken)).toEqual([
+      'EXERCISES lists rolling.sh, which is no exercise script of scripts/exercises/ that drives kubectl',
+      'scripts/exercises/rollout.sh drives kubectl, and EXERCISES does not list it',
+      'nothing runs scripts/exercises/$exercise for each of EXERCISES',
     ]);
   });
 
