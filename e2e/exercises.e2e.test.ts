@@ -8,9 +8,8 @@ import { buffer } from 'node:stream/consumers';
 import { consumerName } from '@ticketing/contracts';
 import { freePort } from '@ticketing/devkit/free-port';
 import { NatsServer } from '@ticketing/devkit/system/nats-server';
-import { startService, type ManagedProcess } from '@ticketing/devkit/system/process';
 import { repoRoot } from '@ticketing/devkit/system/services';
-import { eventually, metricValue, testKeys } from '@ticketing/testkit';
+import { eventually, metricValue } from '@ticketing/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFrontDoor, type Upstreams } from '../scripts/start/front-door.js';
@@ -39,7 +38,6 @@ let nats: NatsServer;
 let postgres: ChaosPostgres;
 let system: RunningSystem;
 let door: MovingFrontDoor;
-const replicas: ManagedProcess[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'ticketing-exercises-'));
@@ -51,7 +49,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await door?.close();
-  await Promise.all(replicas.map((r) => r.stop()));
   await system?.stop();
   await nats?.stop();
   await postgres?.remove();
@@ -129,7 +126,7 @@ describe('exercise 1, self-healing: orders killed during purchases and started a
 
 describe('exercise 2, scaling: a second orders process on the same database and stream', () => {
   it('when twelve purchases run with two orders processes, then the two share their ticket.created events, twelve handled between them and none twice, through one durable consumer', async () => {
-    const second = await startReplica('orders');
+    const second = await system.startReplica('orders');
     const metricsUrls = [system.metricsUrl('orders'), second.metricsUrl];
     /** Each process's count of ticket.created events with that result, since it started. */
     const counted = (result: 'handled' | 'duplicate') =>
@@ -181,7 +178,7 @@ describe('exercise 3, a rolling update: a new orders first, then the old one sto
     const stopsBefore = stops(log);
     const before = await count('orders', 'select count(*) from orders');
     // The new one ready first, as maxUnavailable 0 has it; the Service does not route to it yet.
-    const next = await startReplica('orders');
+    const next = await system.startReplica('orders');
     const buying = buy('--count', '24', '--parallel', '3');
     await eventually(async () => (await count('orders', 'select count(*) from orders')) > before, { what: 'an order taken', timeoutMs: 30_000 });
 
@@ -253,22 +250,6 @@ const everyServiceReady = async () =>
 
 /** How many times a service's log says it stopped in order. */
 const stops = (log: string) => readFileSync(log, 'utf8').split('\n').filter((line) => line.includes('"msg":"stopped"')).length;
-
-/**
- * Another process of `service` on the system's database and bus, on ports of its own, with the
- * system's settings: another pod of its Deployment.
- */
-async function startReplica(service: ServiceName) {
-  const [port, metricsPort] = [await freePort(), await freePort()];
-  const replica = startService(service, {
-    wiring: { port, metricsPort, databaseUrl: system.databaseUrl(service), natsUrl: system.busEnv.NATS_URL, keys: testKeys },
-    env: { NODE_ENV: 'test', LOG_LEVEL: 'info', EVENT_ACK_WAIT_SECONDS: '2', ...system.busEnv },
-    output: { logFile: join(system.logDir, `${service}-${port}.log`) },
-  });
-  replicas.push(replica);
-  await replica.waitReady({ timeoutMs: 60_000 });
-  return { port, metricsUrl: `http://127.0.0.1:${metricsPort}`, stop: () => replica.stop() };
-}
 
 /**
  * npm start's front door, whose upstreams can change while it serves, as a Service's endpoints

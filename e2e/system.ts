@@ -35,6 +35,7 @@ export interface SystemOptions {
 
 export class RunningSystem {
   private readonly processes = new Map<ServiceName, ManagedProcess>();
+  private readonly replicas: ManagedProcess[] = [];
   /** Each service's NATS seed, when the system has an authorised NATS of its own. */
   private natsSeeds: Partial<Record<ServiceName, string>> = {};
 
@@ -111,10 +112,26 @@ export class RunningSystem {
 
   /** Starts (or restarts) a service and waits until `/readyz` answers 200. */
   async startService(service: ServiceName): Promise<void> {
-    const wiring = { port: this.ports[service], metricsPort: this.metricsPorts[service], databaseUrl: this.databaseUrl(service), natsUrl: this.bus.env.NATS_URL, keys: testKeys };
-    const started = startService(service, { wiring: { ...wiring, natsSeed: this.natsSeeds[service] }, env: this.env, output: { logFile: join(this.logDir, `${service}.log`) } });
+    const started = this.launch(service, this.ports[service], this.metricsPorts[service], `${service}.log`);
     this.processes.set(service, started);
     await started.waitReady({ timeoutMs: this.readyTimeoutMs });
+  }
+
+  /**
+   * Another process of `service` on its database and bus, with the same settings, on ports of
+   * its own: another pod of its Deployment. Stopped with the system, or before by `stop`.
+   */
+  async startReplica(service: ServiceName): Promise<{ port: number; metricsUrl: string; stop: () => Promise<void> }> {
+    const [port, metricsPort] = [await freePort(), await freePort()];
+    const replica = this.launch(service, port, metricsPort, `${service}-${port}.log`);
+    this.replicas.push(replica);
+    await replica.waitReady({ timeoutMs: this.readyTimeoutMs });
+    return { port, metricsUrl: `http://127.0.0.1:${metricsPort}`, stop: async () => void (await replica.stop()) };
+  }
+
+  private launch(service: ServiceName, port: number, metricsPort: number, logFile: string): ManagedProcess {
+    const wiring = { port, metricsPort, databaseUrl: this.databaseUrl(service), natsUrl: this.bus.env.NATS_URL, keys: testKeys, natsSeed: this.natsSeeds[service] };
+    return startService(service, { wiring, env: this.env, output: { logFile: join(this.logDir, logFile) } });
   }
 
   /** Sends a signal to a service's process: SIGSTOP freezes it (no exit, no cleanup), SIGCONT thaws it. */
@@ -135,7 +152,7 @@ export class RunningSystem {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.processes.values()].map((p) => p.stop()));
+    await Promise.all([...this.processes.values(), ...this.replicas].map((p) => p.stop()));
     this.processes.clear();
     await this.bus.remove().catch(() => {});
     for (const db of this.databases.values()) await db.drop().catch(() => {});
