@@ -5,7 +5,11 @@ export type ApiResult<T> =
   | { ok: true; status: number; data: T; errors: []; headers: Headers }
   | { ok: false; status: number; data: null; errors: ApiError[]; headers: Headers | null };
 
-/** Pulls the standard `{"errors":[...]}` list out of a body, or a generic message. */
+/**
+ * Pulls the standard `{"errors":[...]}` list out of a body, or a generic message. A 502, 503 or
+ * 504 without one comes from what stands in front of a service that is down or restarting (a
+ * gateway, a load balancer): nothing was done, and trying again shortly is the right advice.
+ */
 export function errorsOf(body: unknown, status: number): ApiError[] {
   if (body && typeof body === 'object' && Array.isArray((body as { errors?: unknown }).errors)) {
     const list = (body as { errors: unknown[] }).errors.flatMap((e): ApiError[] => {
@@ -15,5 +19,6 @@ export function errorsOf(body: unknown, status: number): ApiError[] {
     });
     if (list.length > 0) return list;
   }
+  if (status === 502 || status === 503 || status === 504) return [{ message: 'This is unavailable right now; nothing was changed. Try again in a moment.' }];
   return [{ message: status >= 500 ? 'Something went wrong, please try again' : `Request failed (${status})` }];
 }
