@@ -8,7 +8,8 @@ export type ApiResult<T> =
 /**
  * Pulls the standard `{"errors":[...]}` list out of a body, or a generic message. A 502, 503 or
  * 504 without one comes from what stands in front of a service that is down or restarting (a
- * gateway, a load balancer): nothing was done, and trying again shortly is the right advice.
+ * gateway, a load balancer): trying again shortly is the right advice. (It does not say nothing
+ * was done: a 504 may come after the service acted.)
  */
 export function errorsOf(body: unknown, status: number): ApiError[] {
   if (body && typeof body === 'object' && Array.isArray((body as { errors?: unknown }).errors)) {
@@ -19,6 +20,6 @@ export function errorsOf(body: unknown, status: number): ApiError[] {
     });
     if (list.length > 0) return list;
   }
-  if (status === 502 || status === 503 || status === 504) return [{ message: 'This is unavailable right now; nothing was changed. Try again in a moment.' }];
+  if (status === 502 || status === 503 || status === 504) return [{ message: 'This is unavailable right now; try again in a moment.' }];
   return [{ message: status >= 500 ? 'Something went wrong, please try again' : `Request failed (${status})` }];
 }

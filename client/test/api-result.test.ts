@@ -8,9 +8,9 @@ describe('errorsOf', () => {
     expect(errorsOf(body, 502)).toEqual(body.errors);
   });
 
-  it.each([502, 503, 504])('when a %i comes without it (a gateway in front of a service that is down), then it says nothing was changed and to try again', (status) => {
+  it.each([502, 503, 504])('when a %i comes without it (a gateway in front of a service that is down), then it says to try again in a moment', (status) => {
     expect(errorsOf('<html>no healthy upstream</html>', status)).toEqual([
-      { message: 'This is unavailable right now; nothing was changed. Try again in a moment.' },
+      { message: 'This is unavailable right now; try again in a moment.' },
     ]);
   });
 
