@@ -3,33 +3,23 @@
  * renders them. Run it after changing infra/k8s/base: `npx tsx infra/ecs/generate.ts`
  * (infra/test/ecs.test.ts fails while the committed files differ from its output).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseAllDocuments } from 'yaml';
-import { FAMILY_PREFIX, taskDefinitions, type ManifestObject } from './task-definition.js';
+import { kustomize, type K8sObject } from '../kustomize.js';
+import { FAMILY_PREFIX, taskDefinitions } from './task-definition.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 export const baseDir = join(here, '..', 'k8s', 'base');
 export const outDir = join(here, 'task-definitions');
 
-/** `kubectl kustomize` of a kustomization, as objects. */
-export function render(dir: string): ManifestObject[] {
-  const result = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.error || result.status !== 0) throw new Error(`kubectl kustomize ${dir} failed: ${result.error?.message ?? result.stderr}`);
-  return parseAllDocuments(result.stdout)
-    .map((d) => d.toJS() as ManifestObject | null)
-    .filter((o): o is ManifestObject => o !== null);
-}
-
 /** File name -> contents, for the given rendered objects. */
-export function generate(objects: ManifestObject[]): Map<string, string> {
+export function generate(objects: K8sObject[]): Map<string, string> {
   return new Map(taskDefinitions(objects).map((t) => [`${t.family!.slice(FAMILY_PREFIX.length)}.json`, JSON.stringify(t, null, 2) + '\n']));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const files = generate(render(baseDir));
+  const files = generate(kustomize(baseDir));
   mkdirSync(outDir, { recursive: true });
   for (const f of readdirSync(outDir)) if (!files.has(f)) rmSync(join(outDir, f));
   for (const [name, text] of files) writeFileSync(join(outDir, name), text);

@@ -24,15 +24,9 @@ import type {
 } from '@aws-sdk/client-ecs';
 import type { Deployment, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { ConfigMap, Container, Probe } from 'kubernetes-types/core/v1.js';
+import type { K8sObject } from '../kustomize.js';
 
-/** A rendered Kubernetes object (what `kubectl kustomize` prints). */
-export interface ManifestObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string };
-  [field: string]: unknown;
-}
-type Workload = ManifestObject & (Deployment | StatefulSet);
+type Workload = K8sObject & (Deployment | StatefulSet);
 
 /** Stand-ins for what only an AWS account has; README.md says what to put in each. */
 export const PLACEHOLDERS = {
@@ -98,7 +92,7 @@ export function fargateSize(cpuRequest: number, memoryLimit: number): { cpu: num
 }
 
 /** The workloads that get a task definition: every Deployment and StatefulSet but PostgreSQL's. */
-export function ecsWorkloads(objects: ManifestObject[]): Workload[] {
+export function ecsWorkloads(objects: K8sObject[]): Workload[] {
   return objects
     .filter((o): o is Workload => o.kind === 'Deployment' || o.kind === 'StatefulSet')
     .filter((w) => !isManagedDatabase(w));
@@ -121,14 +115,14 @@ export const secretArn = (secret: string, key: string) =>
   `arn:aws:secretsmanager:${P.region}:${P.account}:secret:ticketing/${secret}:${key}::`;
 
 /** The NKEY_<IDENTITY> variables the NATS configuration names (a secretRef takes them all in Kubernetes). */
-export function natsUserKeys(objects: ManifestObject[]): string[] {
+export function natsUserKeys(objects: K8sObject[]): string[] {
   const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('nats-config')) as ConfigMap | undefined;
   const text = Object.values(config?.data ?? {}).join('\n');
   return [...new Set([...text.matchAll(/\$(NKEY_[A-Z0-9_]+)/g)].map((m) => m[1]!))].sort();
 }
 
 /** Values from ConfigMaps and literals go to `environment`, Secret keys to `secrets`. */
-function environmentOf(objects: ManifestObject[], c: Container): { environment: KeyValuePair[]; secrets: Secret[] } {
+function environmentOf(objects: K8sObject[], c: Container): { environment: KeyValuePair[]; secrets: Secret[] } {
   const env = new Map<string, string>();
   const secrets = new Map<string, string>();
   for (const from of c.envFrom ?? []) {
@@ -188,7 +182,7 @@ function portMappings(c: Container): PortMapping[] {
   }));
 }
 
-export function taskDefinition(objects: ManifestObject[], workload: Workload): RegisterTaskDefinitionCommandInput {
+export function taskDefinition(objects: K8sObject[], workload: Workload): RegisterTaskDefinitionCommandInput {
   const name = workload.metadata.name;
   const pod = workload.spec!.template.spec!;
   if (pod.containers.length !== 1 || (pod.initContainers ?? []).length > 0)
@@ -263,4 +257,4 @@ export function taskDefinition(objects: ManifestObject[], workload: Workload): R
   };
 }
 
-export const taskDefinitions = (objects: ManifestObject[]) => ecsWorkloads(objects).map((w) => taskDefinition(objects, w));
+export const taskDefinitions = (objects: K8sObject[]) => ecsWorkloads(objects).map((w) => taskDefinition(objects, w));
